@@ -1,0 +1,6 @@
+import { Foundation1795870449320 } from './1795870449320-Foundation.js';
+/**
+ * Migrations in the order they run. `npm run migration:generate -- Name`
+ * writes a new file and appends it here; landed migrations are never edited.
+ */
+export const MIGRATIONS: Function[] = [Foundation1795870449320];

@@ -1,0 +1,83 @@
+/**
+ * Migration commands:
+ *   migrate run            apply pending migrations
+ *   migrate revert         undo the last one
+ *   migrate generate Name  write migrations/<timestamp>-<Name>.ts from the
+ *                          difference between the entities and the schema
+ * Uses DATABASE_URL, or the development embedded database.
+ */
+import 'reflect-metadata';
+import { readFile, writeFile } from 'node:fs/promises';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../src/config/app-config.js';
+import { dataSourceOptions } from '../src/database/data-source-options.js';
+import { resolveDatabase } from '../src/database/database-url.js';
+
+async function main(): Promise<void> {
+  const [command, name] = process.argv.slice(2);
+  const config = loadConfig();
+  const db = await resolveDatabase(config, (m) => console.log(m));
+  const dataSource = new DataSource(dataSourceOptions(db.url, { poolSize: 2 }));
+  await dataSource.initialize();
+  try {
+    if (command === 'run') {
+      const ran = await dataSource.runMigrations({ transaction: 'each' });
+      console.log(ran.length ? ran.map((m) => `applied ${m.name}`).join('\n') : 'schema is up to date');
+    } else if (command === 'revert') {
+      await dataSource.undoLastMigration({ transaction: 'each' });
+      console.log('reverted the last migration');
+    } else if (command === 'generate' && name && /^[A-Z][A-Za-z0-9]*$/.test(name)) {
+      await dataSource.runMigrations({ transaction: 'each' });
+      const file = await generate(dataSource, name);
+      console.log(file ? `wrote ${file}` : 'no changes: entities and schema agree');
+    } else {
+      console.error('usage: migrate run | revert | generate PascalCaseName');
+      process.exitCode = 2;
+    }
+  } finally {
+    await dataSource.destroy();
+    await db.stop();
+  }
+}
+
+async function generate(dataSource: DataSource, name: string): Promise<string | null> {
+  const { upQueries, downQueries } = await dataSource.driver.createSchemaBuilder().log();
+  if (upQueries.length === 0) return null;
+  const timestamp = Date.now();
+  const className = `${name}${timestamp}`;
+  const sql = (q: { query: string; parameters?: unknown[] }) =>
+    `    await queryRunner.query(\`${q.query.replace(/[`\\]|\$(?=\{)/g, '\\$&').replace(/\s+/g, ' ').trim()}\`${
+      q.parameters?.length ? `, ${JSON.stringify(q.parameters)}` : ''
+    });`;
+  const source = `import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class ${className} implements MigrationInterface {
+  name = '${className}';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+${upQueries.map(sql).join('\n')}
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+${[...downQueries].reverse().map(sql).join('\n')}
+  }
+}
+`;
+  const file = `migrations/${timestamp}-${name}.ts`;
+  await writeFile(file, source);
+  const index = await readFile('migrations/index.ts', 'utf8');
+  const withImport = `import { ${className} } from './${timestamp}-${name}.js';\n${index}`;
+  await writeFile(
+    'migrations/index.ts',
+    withImport.replace(/export const MIGRATIONS: Function\[\] = \[([^\]]*)\];/, (_m, list: string) => {
+      const items = list.split(',').map((s) => s.trim()).filter(Boolean);
+      return `export const MIGRATIONS: Function[] = [${[...items, className].join(', ')}];`;
+    }),
+  );
+  return file;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

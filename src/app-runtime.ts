@@ -1,0 +1,21 @@
+import type { Writable } from 'node:stream';
+import type { Clock } from './common/clock.js';
+import type { AppConfig } from './config/app-config.js';
+import type { AppKeys } from './config/keys.js';
+import type { SmsSender } from './sms/sms-sender.js';
+
+/**
+ * Everything resolved before Nest starts: configuration, keys and the
+ * database URL, plus the collaborators a test may replace (a clock it moves,
+ * an SMS sender, a log stream it reads).
+ */
+export interface AppRuntime {
+  config: AppConfig;
+  keys: AppKeys;
+  databaseUrl: string;
+  clock?: Clock;
+  smsSender?: SmsSender;
+  logStream?: Writable;
+  /** Multiplies every rate limit; tests that fire hundreds of requests from one address raise it. */
+  rateLimitScale?: number;
+}

@@ -1,0 +1,53 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppRuntime } from './app-runtime.js';
+import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { SystemClock } from './common/clock.js';
+import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
+import { RATE_LIMIT_SCALE, RateLimitGuard } from './common/http/rate-limit.guard.js';
+import { RedisThrottlerStorage } from './common/http/redis-throttler.storage.js';
+import { loggerOptions } from './common/logging.js';
+import { CoreModule } from './common/core.module.js';
+import { dataSourceOptions } from './database/data-source-options.js';
+import { HealthModule } from './health/health.module.js';
+import { MfaModule } from './mfa/mfa.module.js';
+import { PolicyModule } from './policy/policy.module.js';
+import { UsersModule } from './users/users.module.js';
+import type { RequestWithMeta } from './common/http/request-meta.js';
+
+@Module({})
+export class AppModule {
+  static register(runtime: AppRuntime): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.register(runtime, runtime.clock ?? new SystemClock()),
+        LoggerModule.forRoot(loggerOptions(runtime.config, runtime.logStream)),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(runtime.databaseUrl), migrationsRun: true }),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'default', ttl: 60_000, limit: 300 }],
+          // The client address as resolved once per request (TRUST_PROXY-aware), not Express's guess.
+          getTracker: (req) => (req as unknown as RequestWithMeta).meta?.ip ?? 'unknown',
+          setHeaders: true,
+          ...(runtime.config.redisUrl ? { storage: new RedisThrottlerStorage(runtime.config.redisUrl) } : {}),
+        }),
+        AuditModule,
+        PolicyModule,
+        UsersModule,
+        AuthModule,
+        MfaModule,
+        HealthModule,
+      ],
+      providers: [
+        // Guards run in this order: throttling first, so floods are turned away before any token work.
+        { provide: RATE_LIMIT_SCALE, useValue: runtime.rateLimitScale ?? 1 },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+    };
+  }
+}

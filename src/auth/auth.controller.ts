@@ -1,0 +1,82 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Throttle } from '@nestjs/throttler';
+import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
+import { UsersService } from '../users/users.service.js';
+import { AuthService } from './auth.service.js';
+import { LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
+import { Authenticated, CurrentPrincipal, Public } from './guards/access.decorators.js';
+import type { AccessPrincipal } from './guards/principal.js';
+import { RegistrationService } from './registration.service.js';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly registration: RegistrationService,
+    private readonly users: UsersService,
+  ) {}
+
+  @Post('register')
+  @Public()
+  // Registration answers 409 for a taken email; per-IP throttling keeps that from being a sweep (security.md).
+  @Throttle({ default: { limit: 10, ttl: 60_000 } })
+  @ApiOperation({ summary: 'Create an account' })
+  async register(@Body() body: RegisterDto, @ReqMeta() meta: RequestMeta) {
+    const user = await this.registration.register(body, meta);
+    return { id: user.id, email: user.email };
+  }
+
+  @Post('login')
+  @Public()
+  @HttpCode(200)
+  @Throttle({ default: { limit: 20, ttl: 60_000 } })
+  @ApiOperation({ summary: 'Password login: tokens, or an mfaToken for the second factor' })
+  login(@Body() body: LoginDto, @ReqMeta() meta: RequestMeta) {
+    return this.auth.login(body.email, body.password, meta);
+  }
+
+  @Post('refresh')
+  @Public()
+  @HttpCode(200)
+  @Throttle({ default: { limit: 60, ttl: 60_000 } })
+  @ApiOperation({ summary: 'Rotate a refresh token' })
+  refresh(@Body() body: RefreshDto, @ReqMeta() meta: RequestMeta) {
+    return this.auth.refresh(body.refreshToken, meta);
+  }
+
+  @Post('logout')
+  @Authenticated()
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'End this session everywhere it is used' })
+  async logout(@CurrentPrincipal() principal: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
+    await this.auth.logout(principal.userId, principal.sessionId, meta);
+  }
+
+  @Post('step-up')
+  @Authenticated()
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Start a second-factor check that upgrades this session' })
+  stepUp(@CurrentPrincipal() principal: AccessPrincipal) {
+    return this.auth.startStepUp(principal.userId, principal.sessionId);
+  }
+
+  @Get('me')
+  @Authenticated()
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'The caller and the assurance of their session' })
+  async me(@CurrentPrincipal() principal: AccessPrincipal) {
+    const user = await this.users.findById(principal.userId);
+    return {
+      id: principal.userId,
+      email: user?.email,
+      roles: user?.roles ?? principal.roles,
+      aal: principal.aal,
+      amr: principal.amr,
+      authTime: principal.authTime.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { UsersModule } from '../users/users.module.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { AuthGuard } from './guards/auth.guard.js';
+import { JwksController } from './jwks.controller.js';
+import { RegistrationService } from './registration.service.js';
+import { LoginAttemptsService } from './sessions/login-attempts.service.js';
+import { SessionsService } from './sessions/sessions.service.js';
+import { TokenService } from './tokens/token.service.js';
+
+@Module({
+  imports: [UsersModule],
+  controllers: [AuthController, JwksController],
+  providers: [
+    AuthService,
+    RegistrationService,
+    SessionsService,
+    LoginAttemptsService,
+    TokenService,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [AuthService, SessionsService, TokenService],
+})
+export class AuthModule {}

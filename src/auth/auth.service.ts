@@ -1,0 +1,138 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock.js';
+import type { RequestMeta } from '../common/http/request-meta.js';
+import { decideLogin, type Amr } from '../mfa/assurance.js';
+import { FactorDirectory, type FactorSummary } from '../mfa/factor-directory.js';
+import type { FactorType } from '../mfa/factor-type.js';
+import { PolicyService } from '../policy/policy.service.js';
+import type { User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import { AuthException } from './auth.exception.js';
+import type { MfaPrincipal } from './guards/principal.js';
+import { LoginAttemptsService } from './sessions/login-attempts.service.js';
+import { SessionsService } from './sessions/sessions.service.js';
+import type { Session } from './sessions/session.entity.js';
+import { ACCESS_TOKEN_TTL_SECONDS, TokenService } from './tokens/token.service.js';
+
+export interface TokensResponse {
+  status: 'authenticated';
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
+
+export type LoginResponse =
+  | TokensResponse
+  | { status: 'mfa_required'; mfaToken: string; expiresIn: number; factors: FactorSummary[] }
+  | { status: 'mfa_enrollment_required'; mfaToken: string; expiresIn: number; allowedFactors: FactorType[] };
+
+/** The login flow: password, then (when the assurance function says so) a second factor, then tokens. */
+@Injectable()
+export class AuthService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly attempts: LoginAttemptsService,
+    private readonly tokens: TokenService,
+    private readonly factors: FactorDirectory,
+    private readonly policy: PolicyService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  async login(email: string, password: string, meta: RequestMeta): Promise<LoginResponse> {
+    const user = await this.users.authenticate(email, password);
+    if (!user) {
+      const known = await this.users.findByEmail(email);
+      await this.audit.record({ type: 'login.failed', userId: known?.id ?? null, meta, metadata: { reason: 'credentials' } });
+      throw new AuthException('INVALID_CREDENTIALS');
+    }
+    const policy = await this.policy.current();
+    const factors = await this.factors.listActive(user.id);
+    const outcome = decideLogin(policy, user, factors.map((f) => f.type));
+    switch (outcome.status) {
+      case 'authenticated': {
+        const { session, refreshToken } = await this.sessions.create({ userId: user.id, amr: ['pwd'], authTime: this.clock.now(), meta });
+        await this.audit.record({ type: 'login.succeeded', userId: user.id, meta, metadata: { aal: session.aal, amr: session.amr } });
+        return this.tokensFor(user, session, refreshToken);
+      }
+      case 'mfa_required': {
+        const mfaToken = await this.startAttempt(user.id, 'login', null, policy.mfaTokenTtlSeconds);
+        return {
+          status: 'mfa_required',
+          mfaToken,
+          expiresIn: policy.mfaTokenTtlSeconds,
+          factors: factors.filter((f) => outcome.factorTypes.includes(f.type)),
+        };
+      }
+      case 'mfa_enrollment_required': {
+        const mfaToken = await this.startAttempt(user.id, 'enroll', null, policy.mfaTokenTtlSeconds);
+        return { status: 'mfa_enrollment_required', mfaToken, expiresIn: policy.mfaTokenTtlSeconds, allowedFactors: outcome.allowedFactors };
+      }
+    }
+  }
+
+  /** Step-up: an mfaToken bound to the caller's own session, which a verified factor then upgrades. */
+  async startStepUp(userId: string, sessionId: string): Promise<{ mfaToken: string; expiresIn: number; factors: FactorSummary[] }> {
+    const policy = await this.policy.current();
+    const factors = (await this.factors.listActive(userId)).filter((f) => policy.allowedFactors.includes(f.type));
+    const mfaToken = await this.startAttempt(userId, 'step_up', sessionId, policy.mfaTokenTtlSeconds);
+    return { mfaToken, expiresIn: policy.mfaTokenTtlSeconds, factors };
+  }
+
+  /**
+   * The upgrade step, called by a factor once it has verified its proof and in
+   * the same transaction: consumes the mfaToken, then creates the full session
+   * (or upgrades the step-up session) and returns tokens.
+   */
+  async completeSecondFactor(principal: MfaPrincipal, method: Amr, meta: RequestMeta, manager: EntityManager): Promise<TokensResponse> {
+    if (!(await this.attempts.consume(principal.attemptId, manager))) throw new AuthException('MFA_TOKEN_INVALID');
+    const user = await this.users.findById(principal.userId);
+    if (!user) throw new AuthException('MFA_TOKEN_INVALID');
+    let issued: { session: Session; refreshToken: string };
+    if (principal.purpose === 'step_up' && principal.sessionId) {
+      const session = await this.sessions.upgrade(principal.sessionId, [method], manager);
+      if (session.revokedAt) throw new AuthException('MFA_TOKEN_INVALID');
+      issued = { session, refreshToken: await this.sessions.reissueRefreshToken(session.id, manager) };
+      await this.audit.record({ type: 'mfa.step_up.completed', userId: user.id, meta, metadata: { method } }, manager);
+    } else {
+      issued = await this.sessions.create({ userId: user.id, amr: ['pwd', method], authTime: this.clock.now(), meta }, manager);
+      await this.audit.record({ type: 'login.succeeded', userId: user.id, meta, metadata: { aal: issued.session.aal, amr: issued.session.amr } }, manager);
+    }
+    return this.tokensFor(user, issued.session, issued.refreshToken);
+  }
+
+  async refresh(refreshToken: string, meta: RequestMeta): Promise<TokensResponse> {
+    const { session, refreshToken: next } = await this.sessions.rotate(refreshToken, meta);
+    const user = await this.users.findById(session.userId);
+    if (!user) throw new AuthException('REFRESH_TOKEN_INVALID');
+    return this.tokensFor(user, session, next);
+  }
+
+  async logout(userId: string, sessionId: string, meta: RequestMeta): Promise<void> {
+    await this.sessions.revoke(sessionId, 'logout');
+    await this.audit.record({ type: 'logout', userId, meta, metadata: { sessionId } });
+  }
+
+  private async startAttempt(userId: string, purpose: 'login' | 'enroll' | 'step_up', sessionId: string | null, ttlSeconds: number) {
+    const attempt = await this.attempts.start({ userId, purpose, sessionId, ttlSeconds });
+    return this.tokens.signMfa({ sub: userId, jti: attempt.id, purpose, sid: sessionId }, ttlSeconds);
+  }
+
+  private async tokensFor(user: User, session: Session, refreshToken: string): Promise<TokensResponse> {
+    const accessToken = await this.tokens.signAccess({
+      sub: user.id,
+      sid: session.id,
+      aal: session.aal,
+      amr: session.amr,
+      authTime: session.authTime,
+      roles: user.roles,
+    });
+    return { status: 'authenticated', accessToken, refreshToken, tokenType: 'Bearer', expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+  }
+}

@@ -1,0 +1,118 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { Clock } from '../../common/clock.js';
+import { isFreshEnough } from '../../mfa/assurance.js';
+import { PolicyService } from '../../policy/policy.service.js';
+import { AuthException } from '../auth.exception.js';
+import { LoginAttemptsService } from '../sessions/login-attempts.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { InvalidTokenError, TokenService } from '../tokens/token.service.js';
+import { ACCESS_REQUIREMENT, type AccessRequirement } from './access.decorators.js';
+import type { AccessPrincipal, MfaPrincipal, Principal } from './principal.js';
+
+type AuthedRequest = Request & { principal?: Principal };
+
+/**
+ * The one guard, installed globally: every route states what it needs with
+ * @Public(), @Authenticated() or @MfaTokenAuth(); a route that states nothing
+ * is refused (style.md: deny by default).
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+    private readonly sessions: SessionsService,
+    private readonly attempts: LoginAttemptsService,
+    private readonly policy: PolicyService,
+    private readonly clock: Clock,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const requirement = this.reflector.getAllAndOverride<AccessRequirement | undefined>(ACCESS_REQUIREMENT, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const req = context.switchToHttp().getRequest<AuthedRequest>();
+    if (!requirement) throw new AuthException('FORBIDDEN');
+    if (requirement.kind === 'public') return true;
+
+    const token = bearerToken(req);
+    if (requirement.kind === 'mfa') {
+      req.principal = await this.mfaPrincipal(token, requirement.purposes);
+      return true;
+    }
+    if (requirement.mfaPurposes.length > 0 && token && (await this.looksLikeMfaToken(token))) {
+      req.principal = await this.mfaPrincipal(token, requirement.mfaPurposes);
+      return true;
+    }
+    const principal = await this.accessPrincipal(token);
+    if (requirement.roles.some((role) => !principal.roles.includes(role))) throw new AuthException('FORBIDDEN');
+    if (requirement.aal === 2 && principal.aal !== 'aal2') {
+      throw new AuthException('STEP_UP_REQUIRED', { detail: 'Complete a second factor (POST /auth/step-up).' });
+    }
+    if (requirement.stepUp) {
+      const policy = await this.policy.current();
+      if (!isFreshEnough(principal.authTime, this.clock.now(), policy.stepUpMaxAgeSeconds)) {
+        throw new AuthException('STEP_UP_REQUIRED', { detail: 'Authenticate again with a second factor (POST /auth/step-up).' });
+      }
+    }
+    req.principal = principal;
+    return true;
+  }
+
+  private async accessPrincipal(token: string | null): Promise<AccessPrincipal> {
+    if (!token) throw new AuthException('UNAUTHENTICATED');
+    let claims;
+    try {
+      claims = await this.tokens.verifyAccess(token);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new AuthException('UNAUTHENTICATED');
+      throw error;
+    }
+    // The token must still belong to a live session: logout and revocation take effect at once.
+    const session = await this.sessions.findActive(claims.sid);
+    if (!session || session.userId !== claims.sub) throw new AuthException('UNAUTHENTICATED');
+    return {
+      kind: 'access',
+      userId: claims.sub,
+      sessionId: claims.sid,
+      aal: session.aal,
+      amr: session.amr,
+      authTime: session.authTime,
+      roles: claims.roles,
+    };
+  }
+
+  private async mfaPrincipal(token: string | null, purposes: readonly string[]): Promise<MfaPrincipal> {
+    if (!token) throw new AuthException('MFA_TOKEN_INVALID');
+    let claims;
+    try {
+      claims = await this.tokens.verifyMfa(token);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new AuthException('MFA_TOKEN_INVALID');
+      throw error;
+    }
+    if (!purposes.includes(claims.purpose)) throw new AuthException('MFA_TOKEN_INVALID');
+    const attempt = await this.attempts.findUsable(claims.jti, claims.sub);
+    if (!attempt || attempt.purpose !== claims.purpose) throw new AuthException('MFA_TOKEN_INVALID');
+    return { kind: 'mfa', userId: claims.sub, attemptId: claims.jti, purpose: claims.purpose, sessionId: attempt.sessionId };
+  }
+
+  private async looksLikeMfaToken(token: string): Promise<boolean> {
+    try {
+      await this.tokens.verifyMfa(token);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function bearerToken(req: Request): string | null {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string' || header.length > 8192) return null;
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+  return match ? match[1] : null;
+}

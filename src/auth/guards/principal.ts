@@ -1,0 +1,25 @@
+import type { Amr } from '../../mfa/assurance.js';
+import type { MfaPurpose, Role } from './access.decorators.js';
+
+/** Who is calling, as established by the AuthGuard from a verified token. */
+export type Principal = AccessPrincipal | MfaPrincipal;
+
+export interface AccessPrincipal {
+  kind: 'access';
+  userId: string;
+  sessionId: string;
+  aal: 'aal1' | 'aal2';
+  amr: Amr[];
+  authTime: Date;
+  roles: Role[];
+}
+
+export interface MfaPrincipal {
+  kind: 'mfa';
+  userId: string;
+  /** The login attempt (the mfaToken's `jti`) that this token is bound to. */
+  attemptId: string;
+  purpose: MfaPurpose;
+  /** For step-up: the session that will be upgraded. */
+  sessionId: string | null;
+}

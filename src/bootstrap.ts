@@ -1,0 +1,52 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import type { AppRuntime } from './app-runtime.js';
+import { AppModule } from './app.module.js';
+import { installBodyParsing } from './common/http/body-parsing.js';
+import { clientIp } from './common/http/client-ip.js';
+import type { RequestWithMeta } from './common/http/request-meta.js';
+import { requestIdFor } from './common/http/request-context.js';
+import { StrictValidationPipe } from './common/http/validation.pipe.js';
+
+/** Builds the HTTP application (not yet listening): the same wiring for `npm start` and the tests. */
+export async function createApp(runtime: AppRuntime): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(runtime), {
+    bodyParser: false,
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.use(helmet());
+  app.enableCors({
+    origin: runtime.config.corsOrigins.length > 0 ? runtime.config.corsOrigins : false,
+    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+  });
+  app.use((req: RequestWithMeta, res: Parameters<typeof requestIdFor>[1], next: () => void) => {
+    req.meta = {
+      ip: clientIp(req, runtime.config.trustProxyHops),
+      userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
+      acceptLanguage: typeof req.headers['accept-language'] === 'string' ? req.headers['accept-language'] : null,
+      requestId: requestIdFor(req, res),
+    };
+    next();
+  });
+  installBodyParsing(app, runtime.config.bodyLimitBytes);
+  app.useGlobalPipes(new StrictValidationPipe());
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(`${runtime.config.appName} API`)
+      .setDescription('Authentication with multi-factor authentication at its centre. Errors are application/problem+json with a stable `code`.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

@@ -1,0 +1,93 @@
+import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { requestIdFor } from '../http/request-context.js';
+import { CommonException, ProblemException, type Problem } from './problem.exception.js';
+
+/**
+ * Turns every error into `application/problem+json` (RFC 9457). Known
+ * problems keep their code; framework HTTP errors get a generic code for
+ * their status; anything else is a bare 500 with the request id, and the
+ * details go to the log only (security.md: no stack traces, SQL or library
+ * messages in responses).
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request>();
+    const res = ctx.getResponse<Response>();
+    const requestId = requestIdFor(req, res);
+    const problem = this.toProblem(error, res, requestId);
+    if (res.headersSent) return;
+    for (const [name, value] of Object.entries(problem.headers ?? {})) res.setHeader(name, value);
+    res
+      .status(problem.status)
+      .type('application/problem+json')
+      .send(
+        JSON.stringify({
+          type: 'about:blank',
+          title: problem.title,
+          status: problem.status,
+          code: problem.code,
+          ...(problem.detail ? { detail: problem.detail } : {}),
+          ...problem.extensions,
+          ...(problem.status >= 500 ? { requestId } : {}),
+        }),
+      );
+  }
+
+  private toProblem(error: unknown, res: Response, requestId: string): Problem {
+    if (error instanceof ProblemException) return error.problem;
+    if (error instanceof ThrottlerException) {
+      // The throttler guard has already set Retry-After; keep the header and the contract's code.
+      const retryAfter = res.getHeader('Retry-After');
+      return {
+        ...new CommonException('RATE_LIMITED').problem,
+        headers: { 'Retry-After': String(retryAfter ?? 60) },
+      };
+    }
+    const status = httpStatusOf(error);
+    if (status !== null && (status < 500 || status === 503)) return genericProblem(status);
+    this.logger.error({ err: error, requestId }, 'unhandled error');
+    return new CommonException('INTERNAL').problem;
+  }
+}
+
+/** Framework errors (unknown route, body parser errors) carry a status; use it, never their message. */
+function httpStatusOf(error: unknown): number | null {
+  if (error instanceof HttpException) return error.getStatus();
+  if (typeof error === 'object' && error !== null) {
+    const status = (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 600) return status;
+  }
+  return null;
+}
+
+export function genericProblem(status: number): Problem {
+  switch (status) {
+    case 400:
+      return new CommonException('VALIDATION_FAILED', {
+        extensions: { errors: [{ field: 'body', message: 'the request body could not be read' }] },
+      }).problem;
+    case 401:
+      return new CommonException('UNAUTHENTICATED').problem;
+    case 403:
+      return new CommonException('FORBIDDEN').problem;
+    case 404:
+    case 405:
+      return new CommonException('NOT_FOUND').problem;
+    case 413:
+      return new CommonException('PAYLOAD_TOO_LARGE').problem;
+    case 415:
+      return new CommonException('UNSUPPORTED_MEDIA_TYPE').problem;
+    case 503:
+      return { status, code: 'UNAVAILABLE', title: 'Service unavailable' };
+    case 429:
+      return new CommonException('RATE_LIMITED', { headers: { 'Retry-After': '60' } }).problem;
+    default:
+      return { status, code: `HTTP_${status}`, title: 'Request refused' };
+  }
+}

@@ -1,0 +1,52 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
+import type { Params } from 'nestjs-pino';
+import type { AppConfig } from '../config/app-config.js';
+import { requestIdFor } from './http/request-context.js';
+
+/**
+ * Structured JSON logs with the request id on every line. Request bodies are
+ * never logged; headers that carry credentials and any field that could hold
+ * a secret are redacted (security.md: no code, password or token in a log).
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.code',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.mfaToken',
+  '*.secret',
+  '*.phone',
+  '*.text',
+];
+
+export function loggerOptions(config: AppConfig, stream?: Writable): Params {
+  return {
+    pinoHttp: [
+      {
+        level: config.logLevel,
+        genReqId: (req: IncomingMessage, res: ServerResponse) => requestIdFor(req, res),
+        redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+        serializers: {
+          req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
+            id: req.id,
+            method: req.method,
+            // The path only: query strings may carry personal data (an email being searched for).
+            url: String(req.url).split('?')[0],
+            userAgent: req.headers['user-agent'],
+          }),
+          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        },
+        customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
+          err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+        quietReqLogger: true,
+      },
+      stream ?? process.stdout,
+    ],
+  };
+}

@@ -1,0 +1,189 @@
+import { z } from 'zod';
+
+/**
+ * Typed configuration, read from the environment once at boot. Every problem
+ * is reported at once (not the first one only) and the process stops; nothing
+ * else in the code reads `process.env`.
+ */
+export type RuntimeEnv = 'development' | 'test' | 'production';
+
+export interface AppConfig {
+  env: RuntimeEnv;
+  port: number;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  dataDir: string;
+  logLevel: string;
+  trustProxyHops: number;
+  corsOrigins: string[];
+  bodyLimitBytes: number;
+  appName: string;
+  sms: {
+    provider: 'console' | 'vonage';
+    webOtpDomain: string;
+    vonage: { apiKey: string; apiSecret: string; from: string; restHost: string; signatureSecret: string | null };
+  };
+  keys: {
+    /** PEM (PKCS#8) Ed25519 or P-256 private key; null → generated into the data directory (not in production). */
+    jwtPrivateKeyPem: string | null;
+    /** Root secret from which the HMAC and encryption keys are derived; null → generated (not in production). */
+    appSecret: string | null;
+  };
+  bootstrapAdmin: { email: string; password: string } | null;
+  webauthn: { rpId: string; rpName: string; origins: string[] };
+}
+
+const PLACEHOLDER = /^(change-?me|changeme|secret|password|example|placeholder|todo|xxx+|test)$/i;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
+  REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional()),
+  DATA_DIR: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  TRUST_PROXY: optionalString,
+  CORS_ORIGINS: optionalString,
+  BODY_LIMIT: optionalString.pipe(z.string().regex(/^\d+(kb|mb)?$/i, 'like 100kb').optional()),
+  APP_NAME: optionalString.pipe(z.string().max(20, 'at most 20 characters (it goes into every SMS)').optional()),
+  WEBOTP_DOMAIN: optionalString.pipe(
+    z.string().regex(/^(?=.{1,253}$)([a-z0-9-]+\.)*[a-z0-9-]+$/i, 'must be a host name').optional(),
+  ),
+  SMS_PROVIDER: z.enum(['console', 'vonage']).optional(),
+  VONAGE_API_KEY: optionalString,
+  VONAGE_API_SECRET: optionalString,
+  VONAGE_FROM: optionalString,
+  VONAGE_REST_HOST: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  VONAGE_SIGNATURE_SECRET: optionalString,
+  JWT_PRIVATE_KEY: optionalString,
+  APP_SECRET: optionalString,
+  BOOTSTRAP_ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
+  BOOTSTRAP_ADMIN_PASSWORD: optionalString,
+  WEBAUTHN_RP_ID: optionalString,
+  WEBAUTHN_RP_NAME: optionalString,
+  WEBAUTHN_ORIGINS: optionalString,
+});
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+
+  const smsProvider = e.SMS_PROVIDER ?? (production ? 'vonage' : 'console');
+  if (production && smsProvider === 'console') {
+    problems.push('SMS_PROVIDER: the console sender prints codes and is refused in production');
+  }
+  if (smsProvider === 'vonage') {
+    for (const name of ['VONAGE_API_KEY', 'VONAGE_API_SECRET', 'VONAGE_FROM'] as const) {
+      if (!e[name]) problems.push(`${name}: required when SMS_PROVIDER=vonage`);
+    }
+  }
+  if (production) {
+    requireSecret(problems, 'JWT_PRIVATE_KEY', e.JWT_PRIVATE_KEY);
+    requireSecret(problems, 'APP_SECRET', e.APP_SECRET);
+    if (smsProvider === 'vonage') requireSecret(problems, 'VONAGE_API_SECRET', e.VONAGE_API_SECRET);
+    if (!e.DATABASE_URL) problems.push('DATABASE_URL: required in production (the embedded database is for development)');
+  }
+  if (e.APP_SECRET && Buffer.from(e.APP_SECRET, 'utf8').length < 32) {
+    problems.push('APP_SECRET: at least 32 characters (e.g. `openssl rand -base64 48`)');
+  }
+  if (e.JWT_PRIVATE_KEY && !e.JWT_PRIVATE_KEY.includes('PRIVATE KEY')) {
+    problems.push('JWT_PRIVATE_KEY: must be a PEM private key (PKCS#8, Ed25519 or P-256)');
+  }
+  if (Boolean(e.BOOTSTRAP_ADMIN_EMAIL) !== Boolean(e.BOOTSTRAP_ADMIN_PASSWORD)) {
+    problems.push('BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD: set both or neither');
+  }
+  if (e.BOOTSTRAP_ADMIN_PASSWORD && e.BOOTSTRAP_ADMIN_PASSWORD.length < 8) {
+    problems.push('BOOTSTRAP_ADMIN_PASSWORD: at least 8 characters');
+  }
+  const trustProxyHops = parseTrustProxy(e.TRUST_PROXY, problems);
+  const origins = splitList(e.WEBAUTHN_ORIGINS);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/]+$/.test(origin)) problems.push(`WEBAUTHN_ORIGINS: "${origin}" is not an origin`);
+  }
+  const corsOrigins = splitList(e.CORS_ORIGINS);
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/]+$/.test(origin)) problems.push(`CORS_ORIGINS: "${origin}" is not an origin`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const port = e.PORT;
+  return {
+    env: e.NODE_ENV,
+    port,
+    databaseUrl: e.DATABASE_URL ?? null,
+    redisUrl: e.REDIS_URL ?? null,
+    dataDir: e.DATA_DIR ?? '.data',
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    trustProxyHops,
+    corsOrigins,
+    bodyLimitBytes: parseSize(e.BODY_LIMIT ?? '64kb'),
+    appName: e.APP_NAME ?? 'Sesame',
+    sms: {
+      provider: smsProvider,
+      webOtpDomain: e.WEBOTP_DOMAIN ?? 'localhost',
+      vonage: {
+        apiKey: e.VONAGE_API_KEY ?? '',
+        apiSecret: e.VONAGE_API_SECRET ?? '',
+        from: e.VONAGE_FROM ?? '',
+        restHost: e.VONAGE_REST_HOST ?? 'https://rest.nexmo.com',
+        signatureSecret: e.VONAGE_SIGNATURE_SECRET ?? null,
+      },
+    },
+    keys: { jwtPrivateKeyPem: e.JWT_PRIVATE_KEY ?? null, appSecret: e.APP_SECRET ?? null },
+    bootstrapAdmin:
+      e.BOOTSTRAP_ADMIN_EMAIL && e.BOOTSTRAP_ADMIN_PASSWORD
+        ? { email: e.BOOTSTRAP_ADMIN_EMAIL, password: e.BOOTSTRAP_ADMIN_PASSWORD }
+        : null,
+    webauthn: {
+      rpId: e.WEBAUTHN_RP_ID ?? 'localhost',
+      rpName: e.WEBAUTHN_RP_NAME ?? e.APP_NAME ?? 'Sesame',
+      origins: origins.length > 0 ? origins : [`http://localhost:${port}`],
+    },
+  };
+}
+
+function requireSecret(problems: string[], name: string, value: string | undefined): void {
+  if (!value) problems.push(`${name}: required in production`);
+  else if (PLACEHOLDER.test(value.trim())) problems.push(`${name}: still a placeholder value`);
+}
+
+function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** `TRUST_PROXY`: unset/false → 0 hops; true → 1 hop; a number → that many load balancers in front. */
+function parseTrustProxy(value: string | undefined, problems: string[]): number {
+  if (value === undefined || /^(false|0|no)$/i.test(value)) return 0;
+  if (/^(true|yes)$/i.test(value)) return 1;
+  if (/^[1-9]$/.test(value)) return Number(value);
+  problems.push('TRUST_PROXY: true, false or a number of proxy hops (1-9)');
+  return 0;
+}
+
+function parseSize(value: string): number {
+  const m = /^(\d+)(kb|mb)?$/i.exec(value);
+  if (!m) return 64 * 1024;
+  const unit = (m[2] ?? '').toLowerCase();
+  return Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
+}

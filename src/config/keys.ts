@@ -1,0 +1,89 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
+import type { AppConfig } from './app-config.js';
+
+export type SigningAlgorithm = 'EdDSA' | 'ES256';
+
+export interface SigningKey {
+  alg: SigningAlgorithm;
+  kid: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  publicJwk: JWK;
+}
+
+/** Every key the process uses, resolved once at boot. */
+export interface AppKeys {
+  signing: SigningKey;
+  /** HMAC-SHA-256 key for one-time codes (security.md: keyed hash, never plaintext). */
+  otpHashKey: Buffer;
+  /** HMAC-SHA-256 key for refresh tokens and recovery codes. */
+  tokenHashKey: Buffer;
+  /** AES-256-GCM key for TOTP secrets at rest. */
+  encryptionKey: Buffer;
+}
+
+/**
+ * Production takes keys from configuration (validated in app-config.ts).
+ * Development generates them once into the data directory so tokens survive a
+ * restart; tests generate fresh ones in memory.
+ */
+export async function resolveKeys(config: AppConfig): Promise<AppKeys> {
+  let pem = config.keys.jwtPrivateKeyPem;
+  let secret = config.keys.appSecret;
+  if (config.env === 'development') {
+    const dir = join(config.dataDir, 'keys');
+    pem ??= await readOrCreate(join(dir, 'jwt-signing-key.pem'), () => generateSigningPem());
+    secret ??= await readOrCreate(join(dir, 'app-secret'), () => randomBytes(48).toString('base64url'));
+  }
+  pem ??= generateSigningPem();
+  secret ??= randomBytes(48).toString('base64url');
+  return {
+    signing: await signingKeyFromPem(pem),
+    ...deriveSecrets(secret),
+  };
+}
+
+export function deriveSecrets(secret: string): Omit<AppKeys, 'signing'> {
+  // HKDF (RFC 5869) gives independent keys per purpose from one root secret,
+  // so a leak of one derived key says nothing about the others.
+  const derive = (info: string) => Buffer.from(hkdfSync('sha256', secret, 'sesame', info, 32));
+  return {
+    otpHashKey: derive('otp-code-hmac'),
+    tokenHashKey: derive('token-hmac'),
+    encryptionKey: derive('secret-encryption'),
+  };
+}
+
+export async function signingKeyFromPem(pem: string): Promise<SigningKey> {
+  const privateKey = createPrivateKey(pem);
+  const publicKey = createPublicKey(privateKey);
+  let alg: SigningAlgorithm;
+  if (privateKey.asymmetricKeyType === 'ed25519') alg = 'EdDSA';
+  else if (privateKey.asymmetricKeyType === 'ec' && privateKey.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
+    alg = 'ES256';
+  } else {
+    throw new Error('JWT_PRIVATE_KEY must be an Ed25519 or P-256 key');
+  }
+  const jwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  return { alg, kid, privateKey, publicKey, publicJwk: { ...jwk, kid, alg, use: 'sig' } };
+}
+
+function generateSigningPem(): string {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+async function readOrCreate(path: string, create: () => string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch {
+    const value = create();
+    await mkdir(join(path, '..'), { recursive: true });
+    await writeFile(path, value + '\n', { mode: 0o600, flag: 'wx' });
+    return value;
+  }
+}

@@ -1,0 +1,81 @@
+import { DEFAULT_MFA_POLICY, type MfaPolicy } from '../policy/mfa-policy.js';
+import { assuranceOf, decideLogin, isFreshEnough, mfaRequiredFor, type Amr } from './assurance.js';
+import { FACTOR_TYPES, type FactorType } from './factor-type.js';
+
+const policy = (overrides: Partial<MfaPolicy> = {}): MfaPolicy => ({ ...DEFAULT_MFA_POLICY, ...overrides });
+
+describe('assuranceOf', () => {
+  it.each<[Amr[], string]>([
+    [[], 'aal1'],
+    [['pwd'], 'aal1'],
+    [['sms'], 'aal1'],
+    [['pwd', 'sms'], 'aal2'],
+    [['pwd', 'otp'], 'aal2'],
+    [['pwd', 'hwk'], 'aal2'],
+    [['pwd', 'swk'], 'aal2'],
+    [['pwd', 'mfa'], 'aal2'],
+  ])('%j gives %s', (amr, aal) => {
+    expect(assuranceOf(amr)).toBe(aal);
+  });
+});
+
+describe('mfaRequiredFor', () => {
+  it('never requires MFA when the mode is off, even for required roles', () => {
+    expect(mfaRequiredFor(policy({ mode: 'off' }), ['admin'])).toBe(false);
+  });
+  it('requires it for everyone when the mode is required', () => {
+    expect(mfaRequiredFor(policy({ mode: 'required', requiredRoles: [] }), [])).toBe(true);
+  });
+  it('requires it under optional only for the listed roles', () => {
+    expect(mfaRequiredFor(policy({ mode: 'optional' }), [])).toBe(false);
+    expect(mfaRequiredFor(policy({ mode: 'optional' }), ['admin'])).toBe(true);
+    expect(mfaRequiredFor(policy({ mode: 'optional', requiredRoles: [] }), ['admin'])).toBe(false);
+  });
+});
+
+describe('decideLogin', () => {
+  const modes = ['off', 'optional', 'required'] as const;
+  const roleSets = [[], ['admin']] as const;
+  const factorSets: FactorType[][] = [[], ['sms'], ['totp'], ['sms', 'webauthn'], ['recovery_code'], ['sms', 'recovery_code']];
+
+  // Every combination of mode × roles × active factors, against the rules stated in product.md.
+  for (const mode of modes) {
+    for (const roles of roleSets) {
+      for (const active of factorSets) {
+        it(`mode=${mode} roles=${JSON.stringify(roles)} factors=${JSON.stringify(active)}`, () => {
+          const outcome = decideLogin(policy({ mode }), { roles: [...roles] }, active);
+          const hasLoginFactor = active.some((t) => t !== 'recovery_code');
+          const required = mode === 'required' || (mode === 'optional' && roles.includes('admin' as never));
+          if (mode === 'off') expect(outcome.status).toBe('authenticated');
+          else if (hasLoginFactor) expect(outcome).toEqual({ status: 'mfa_required', factorTypes: [...new Set(active)] });
+          else if (required) expect(outcome.status).toBe('mfa_enrollment_required');
+          else expect(outcome.status).toBe('authenticated');
+        });
+      }
+    }
+  }
+
+  it('offers only factors the policy allows', () => {
+    const outcome = decideLogin(policy({ allowedFactors: ['totp'] }), { roles: [] }, ['sms', 'totp']);
+    expect(outcome).toEqual({ status: 'mfa_required', factorTypes: ['totp'] });
+  });
+
+  it('asks for enrolment when the only active factor is no longer allowed and MFA is required', () => {
+    const outcome = decideLogin(policy({ mode: 'required', allowedFactors: ['totp', 'webauthn'] }), { roles: [] }, ['sms']);
+    expect(outcome).toEqual({ status: 'mfa_enrollment_required', allowedFactors: ['totp', 'webauthn'] });
+  });
+
+  it('never offers recovery codes as a first factor to enrol', () => {
+    const outcome = decideLogin(policy({ mode: 'required' }), { roles: [] }, []);
+    expect(outcome).toEqual({ status: 'mfa_enrollment_required', allowedFactors: ['sms', 'totp', 'webauthn'] });
+    expect(FACTOR_TYPES).toContain('recovery_code');
+  });
+});
+
+describe('isFreshEnough', () => {
+  const now = new Date('2026-01-01T00:15:00Z');
+  it('accepts an authentication inside the window and refuses one outside', () => {
+    expect(isFreshEnough(new Date('2026-01-01T00:00:00Z'), now, 900)).toBe(true);
+    expect(isFreshEnough(new Date('2025-12-31T23:59:59Z'), now, 900)).toBe(false);
+  });
+});

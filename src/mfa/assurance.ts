@@ -1,0 +1,68 @@
+import type { Role } from '../auth/guards/access.decorators.js';
+import type { MfaPolicy } from '../policy/mfa-policy.js';
+import { assertNever, type FactorType } from './factor-type.js';
+
+/** Authentication method references, RFC 8176. */
+export type Amr = 'pwd' | 'sms' | 'otp' | 'hwk' | 'swk' | 'mfa';
+export type Aal = 'aal1' | 'aal2';
+
+const SECOND_FACTOR_METHODS: ReadonlySet<Amr> = new Set(['sms', 'otp', 'hwk', 'swk', 'mfa']);
+
+/**
+ * The assurance level a set of completed methods gives (NIST SP 800-63B §4):
+ * a password plus any second factor is AAL2; anything less is AAL1.
+ */
+export function assuranceOf(amr: readonly Amr[]): Aal {
+  const password = amr.includes('pwd');
+  const second = amr.some((m) => SECOND_FACTOR_METHODS.has(m));
+  return password && second ? 'aal2' : 'aal1';
+}
+
+export type LoginOutcome =
+  | { status: 'authenticated' }
+  | { status: 'mfa_required'; factorTypes: FactorType[] }
+  | { status: 'mfa_enrollment_required'; allowedFactors: FactorType[] };
+
+/** Recovery codes get a user back in; they are never a first factor to enrol on their own. */
+const ENROLLABLE_FIRST: ReadonlySet<FactorType> = new Set(['sms', 'totp', 'webauthn']);
+
+export function mfaRequiredFor(policy: MfaPolicy, roles: readonly Role[]): boolean {
+  switch (policy.mode) {
+    case 'off':
+      return false;
+    case 'required':
+      return true;
+    case 'optional':
+      return roles.some((r) => policy.requiredRoles.includes(r));
+    default:
+      return assertNever(policy.mode);
+  }
+}
+
+/**
+ * What a password login leads to, from the policy and the user's active
+ * factors. Pure: the login flow and the guards only call it.
+ */
+export function decideLogin(
+  policy: MfaPolicy,
+  user: { roles: readonly Role[] },
+  activeFactorTypes: readonly FactorType[],
+): LoginOutcome {
+  if (policy.mode === 'off') return { status: 'authenticated' };
+  const usable = [...new Set(activeFactorTypes.filter((t) => policy.allowedFactors.includes(t)))];
+  // A user who has a second factor always uses it, even where policy would not demand one.
+  const usableForLogin = usable.filter((t) => t !== 'recovery_code' || usable.length > 1);
+  if (usableForLogin.length > 0) return { status: 'mfa_required', factorTypes: usable };
+  if (mfaRequiredFor(policy, user.roles)) {
+    return {
+      status: 'mfa_enrollment_required',
+      allowedFactors: policy.allowedFactors.filter((t) => ENROLLABLE_FIRST.has(t)),
+    };
+  }
+  return { status: 'authenticated' };
+}
+
+/** Whether a session's authentication is recent enough for a sensitive action. */
+export function isFreshEnough(authTime: Date, now: Date, maxAgeSeconds: number): boolean {
+  return now.getTime() - authTime.getTime() <= maxAgeSeconds * 1000;
+}

@@ -1,0 +1,29 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { Role } from '../auth/guards/access.decorators.js';
+
+@Entity({ name: 'users' })
+export class User {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  /** Normalised (NFKC, trimmed, lower case); unique. */
+  @Column({ type: 'text', unique: true })
+  email: string;
+
+  /** Argon2id PHC string; never leaves this module. */
+  @Column({ type: 'text', name: 'password_hash' })
+  passwordHash: string;
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  roles: Role[];
+
+  /** BCP 47 tag used for SMS text; null → the request's Accept-Language. */
+  @Column({ type: 'text', nullable: true })
+  locale: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz', name: 'updated_at' })
+  updatedAt: Date;
+}

@@ -1,0 +1,3 @@
+export default async function globalTeardown(): Promise<void> {
+  await globalThis.__SESAME_EMBEDDED_DB__?.stop();
+}
