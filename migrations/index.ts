@@ -1,6 +1,7 @@
 import { Foundation1795870449320 } from './1795870449320-Foundation.js';
+import { SmsFactor1795871192151 } from './1795871192151-SmsFactor.js';
 /**
  * Migrations in the order they run. `npm run migration:generate -- Name`
  * writes a new file and appends it here; landed migrations are never edited.
  */
-export const MIGRATIONS: Function[] = [Foundation1795870449320];
+export const MIGRATIONS: Function[] = [Foundation1795870449320, SmsFactor1795871192151];

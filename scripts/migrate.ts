@@ -66,7 +66,10 @@ ${[...downQueries].reverse().map(sql).join('\n')}
   const file = `migrations/${timestamp}-${name}.ts`;
   await writeFile(file, source);
   const index = await readFile('migrations/index.ts', 'utf8');
-  const withImport = `import { ${className} } from './${timestamp}-${name}.js';\n${index}`;
+  const importLine = `import { ${className} } from './${timestamp}-${name}.js';\n`;
+  const lastImport = index.lastIndexOf('\nimport ');
+  const insertAt = lastImport === -1 ? (index.startsWith('import ') ? index.indexOf('\n') + 1 : 0) : index.indexOf('\n', lastImport + 1) + 1;
+  const withImport = index.slice(0, insertAt) + importLine + index.slice(insertAt);
   await writeFile(
     'migrations/index.ts',
     withImport.replace(/export const MIGRATIONS: Function\[\] = \[([^\]]*)\];/, (_m, list: string) => {

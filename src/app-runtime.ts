@@ -16,6 +16,8 @@ export interface AppRuntime {
   clock?: Clock;
   smsSender?: SmsSender;
   logStream?: Writable;
+  /** Outbox worker period; 0 disables it so a test can drive `pollOnce()` itself. */
+  smsWorkerIntervalMs?: number;
   /** Multiplies every rate limit; tests that fire hundreds of requests from one address raise it. */
   rateLimitScale?: number;
 }

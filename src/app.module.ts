@@ -39,7 +39,7 @@ export class AppModule {
         PolicyModule,
         UsersModule,
         AuthModule,
-        MfaModule,
+        MfaModule.register(runtime),
         HealthModule,
       ],
       providers: [

@@ -2,10 +2,24 @@ import { AuditEvent } from '../audit/audit-event.entity.js';
 import { LoginAttempt } from '../auth/sessions/login-attempt.entity.js';
 import { RefreshToken } from '../auth/sessions/refresh-token.entity.js';
 import { Session } from '../auth/sessions/session.entity.js';
+import { SmsChallenge } from '../mfa/factors/sms/sms-challenge.entity.js';
+import { Factor } from '../mfa/factor.entity.js';
+import { MfaFailure } from '../mfa/mfa-failure.entity.js';
+import { SmsMessage } from '../sms/sms-message.entity.js';
 import { User } from '../users/user.entity.js';
 
 /**
  * Every entity, listed explicitly: the same list works under native ESM, the
  * compiled build and the test runner, where directory globs do not.
  */
-export const ENTITIES = [User, Session, RefreshToken, LoginAttempt, AuditEvent];
+export const ENTITIES = [
+  User,
+  Session,
+  RefreshToken,
+  LoginAttempt,
+  AuditEvent,
+  Factor,
+  SmsChallenge,
+  MfaFailure,
+  SmsMessage,
+];

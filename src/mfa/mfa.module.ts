@@ -1,16 +1,44 @@
-import { Global, Module } from '@nestjs/common';
-import { FactorDirectory, type FactorSummary } from './factor-directory.js';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { AppRuntime } from '../app-runtime.js';
+import { AuthModule } from '../auth/auth.module.js';
+import { SmsModule } from '../sms/sms.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AccountLimitService } from './account-limit.service.js';
+import { FactorChangePolicyService } from './factor-change-policy.service.js';
+import { FactorDirectory } from './factor-directory.js';
+import { FactorRegistry } from './factor-registry.js';
+import { SmsChallengeService } from './factors/sms/sms-challenge.service.js';
+import { SmsEnrolmentService } from './factors/sms/sms-enrolment.service.js';
+import { SmsFactor } from './factors/sms/sms.factor.js';
+import { MeFactorsController } from './me-factors.controller.js';
+import { MfaController } from './mfa.controller.js';
+import { MfaService } from './mfa.service.js';
+import { MfaFactorsService } from './mfa-factors.service.js';
 
-class NoFactorsDirectory extends FactorDirectory {
-  async listActive(): Promise<FactorSummary[]> {
-    return [];
+/**
+ * Second factors. Global so that the login flow (auth module) can list a
+ * user's factors through the FactorDirectory port without an import cycle.
+ */
+@Global()
+@Module({})
+export class MfaModule {
+  static register(runtime: AppRuntime): DynamicModule {
+    return {
+      module: MfaModule,
+      imports: [AuthModule, UsersModule, SmsModule.register(runtime)],
+      controllers: [MfaController, MeFactorsController],
+      providers: [
+        MfaFactorsService,
+        { provide: FactorDirectory, useExisting: MfaFactorsService },
+        FactorRegistry,
+        MfaService,
+        FactorChangePolicyService,
+        AccountLimitService,
+        SmsChallengeService,
+        SmsEnrolmentService,
+        SmsFactor,
+      ],
+      exports: [FactorDirectory, MfaFactorsService, FactorChangePolicyService, AccountLimitService],
+    };
   }
 }
-
-/** Second factors. Global so that the login flow can ask for a user's factors without an import cycle. */
-@Global()
-@Module({
-  providers: [{ provide: FactorDirectory, useClass: NoFactorsDirectory }],
-  exports: [FactorDirectory],
-})
-export class MfaModule {}

@@ -21,6 +21,10 @@ export class User {
   @Column({ type: 'text', nullable: true })
   locale: string | null;
 
+  /** Failed second-factor attempts before this moment no longer count towards the account limit (admin unlock). */
+  @Column({ type: 'timestamptz', name: 'mfa_unlocked_at', nullable: true })
+  mfaUnlockedAt: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt: Date;
 

@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { AppRuntime } from '../../src/app-runtime.js';
 import { createApp } from '../../src/bootstrap.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
-import { resolveKeys } from '../../src/config/keys.js';
+import { resolveKeys, type AppKeys } from '../../src/config/keys.js';
 import { FakeClock } from './fake-clock.js';
 import { createTestDatabase } from './test-database.js';
 
@@ -24,6 +24,8 @@ export interface TestApp {
   /** Every response body the tests received, as text (the secrecy test searches them). */
   responses: string[];
   db: pg.Pool;
+  databaseUrl: string;
+  keys: AppKeys;
   request<T = any>(method: string, path: string, options?: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> }): Promise<HttpResult<T>>;
   post<T = any>(path: string, body?: unknown, token?: string): Promise<HttpResult<T>>;
   get<T = any>(path: string, token?: string): Promise<HttpResult<T>>;
@@ -32,16 +34,20 @@ export interface TestApp {
 
 export interface TestAppOptions {
   env?: Record<string, string>;
+  /** Run against another app's database and keys, as a second instance (or a restarted process) would. */
+  sharing?: TestApp;
   runtime?: Partial<Omit<AppRuntime, 'config' | 'keys' | 'databaseUrl'>>;
   configure?: (config: AppConfig) => void;
 }
 
 /** The real application on a fresh database, listening on a free loopback port. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+  const database = options.sharing
+    ? { url: options.sharing.databaseUrl, drop: async () => undefined }
+    : await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...options.env });
   options.configure?.(config);
-  const keys = await resolveKeys(config);
+  const keys = options.sharing?.keys ?? (await resolveKeys(config));
   const clock = new FakeClock();
   const logs: string[] = [];
   const logStream = new Writable({
@@ -94,6 +100,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logs,
     responses,
     db,
+    databaseUrl: database.url,
+    keys,
     request,
     post: (path, body, token) => request('POST', path, { body, token }),
     get: (path, token) => request('GET', path, { token }),

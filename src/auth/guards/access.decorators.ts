@@ -25,7 +25,16 @@ export type AccessRequirement =
        */
       mfaPurposes: MfaPurpose[];
     }
-  | { kind: 'mfa'; purposes: MfaPurpose[] };
+  | {
+      kind: 'mfa';
+      purposes: MfaPurpose[];
+      /**
+       * Let a consumed (but unexpired) mfaToken reach the handler. Only the
+       * verify route sets it, so that replaying a used code is answered with
+       * MFA_CHALLENGE_USED; the upgrade itself still needs an unconsumed token.
+       */
+      allowConsumed: boolean;
+    };
 
 export const ACCESS_REQUIREMENT = 'sesame:access-requirement';
 
@@ -41,8 +50,12 @@ export const Authenticated = (options: { aal?: 1 | 2; roles?: Role[]; stepUp?: b
   } satisfies AccessRequirement);
 
 /** Routes of the second step of a login: only an mfaToken of these purposes gets in. */
-export const MfaTokenAuth = (purposes: MfaPurpose[] = ['login', 'enroll', 'step_up']) =>
-  SetMetadata(ACCESS_REQUIREMENT, { kind: 'mfa', purposes } satisfies AccessRequirement);
+export const MfaTokenAuth = (purposes: MfaPurpose[] = ['login', 'enroll', 'step_up'], options: { allowConsumed?: boolean } = {}) =>
+  SetMetadata(ACCESS_REQUIREMENT, {
+    kind: 'mfa',
+    purposes,
+    allowConsumed: options.allowConsumed ?? false,
+  } satisfies AccessRequirement);
 
 export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
   const principal = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>().principal;

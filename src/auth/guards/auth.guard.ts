@@ -40,7 +40,7 @@ export class AuthGuard implements CanActivate {
 
     const token = bearerToken(req);
     if (requirement.kind === 'mfa') {
-      req.principal = await this.mfaPrincipal(token, requirement.purposes);
+      req.principal = await this.mfaPrincipal(token, requirement.purposes, requirement.allowConsumed);
       return true;
     }
     if (requirement.mfaPurposes.length > 0 && token && (await this.looksLikeMfaToken(token))) {
@@ -85,7 +85,7 @@ export class AuthGuard implements CanActivate {
     };
   }
 
-  private async mfaPrincipal(token: string | null, purposes: readonly string[]): Promise<MfaPrincipal> {
+  private async mfaPrincipal(token: string | null, purposes: readonly string[], allowConsumed = false): Promise<MfaPrincipal> {
     if (!token) throw new AuthException('MFA_TOKEN_INVALID');
     let claims;
     try {
@@ -95,9 +95,16 @@ export class AuthGuard implements CanActivate {
       throw error;
     }
     if (!purposes.includes(claims.purpose)) throw new AuthException('MFA_TOKEN_INVALID');
-    const attempt = await this.attempts.findUsable(claims.jti, claims.sub);
+    const attempt = await this.attempts.findUsable(claims.jti, claims.sub, { allowConsumed });
     if (!attempt || attempt.purpose !== claims.purpose) throw new AuthException('MFA_TOKEN_INVALID');
-    return { kind: 'mfa', userId: claims.sub, attemptId: claims.jti, purpose: claims.purpose, sessionId: attempt.sessionId };
+    return {
+      kind: 'mfa',
+      userId: claims.sub,
+      attemptId: claims.jti,
+      purpose: claims.purpose,
+      sessionId: attempt.sessionId,
+      attemptConsumed: attempt.consumedAt !== null,
+    };
   }
 
   private async looksLikeMfaToken(token: string): Promise<boolean> {

@@ -22,4 +22,6 @@ export interface MfaPrincipal {
   purpose: MfaPurpose;
   /** For step-up: the session that will be upgraded. */
   sessionId: string | null;
+  /** The login attempt was already completed (only routes that allow it see such a principal). */
+  attemptConsumed: boolean;
 }

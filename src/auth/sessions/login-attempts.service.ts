@@ -33,10 +33,11 @@ export class LoginAttemptsService {
     return attempt;
   }
 
-  /** The attempt if it may still be used by this user. */
-  async findUsable(id: string, userId: string): Promise<LoginAttempt | null> {
+  /** The attempt if it may still be used by this user (consumed ones only when asked for). */
+  async findUsable(id: string, userId: string, options: { allowConsumed?: boolean } = {}): Promise<LoginAttempt | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
     const attempt = await this.dataSource.manager.findOneBy(LoginAttempt, { id, userId });
-    if (!attempt || attempt.consumedAt || attempt.expiresAt <= this.clock.now()) return null;
+    if (!attempt || (attempt.consumedAt && !options.allowConsumed) || attempt.expiresAt <= this.clock.now()) return null;
     return attempt;
   }
 

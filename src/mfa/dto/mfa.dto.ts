@@ -1,0 +1,61 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { FACTOR_TYPES } from '../factor-type.js';
+
+export class StartChallengeDto {
+  @ApiProperty({ description: 'One of the factors listed in the mfa_required response' })
+  @IsString()
+  @MaxLength(64)
+  factorId: string;
+}
+
+/** One body for every factor (api.md: verify bodies); each factor checks the fields it needs. */
+export class VerifyDto {
+  @ApiPropertyOptional({ enum: FACTOR_TYPES, description: '`recovery_code` for a recovery code' })
+  @IsOptional()
+  @IsIn([...FACTOR_TYPES])
+  type?: string;
+
+  @ApiPropertyOptional({ description: 'SMS and WebAuthn: the challenge' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  challengeId?: string;
+
+  @ApiPropertyOptional({ description: 'TOTP: the factor' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  factorId?: string;
+
+  @ApiPropertyOptional({ description: 'SMS, TOTP or recovery code' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  code?: string;
+
+  @ApiPropertyOptional({ description: 'WebAuthn: the authentication response (JSON form)' })
+  @IsOptional()
+  @IsObject()
+  credential?: Record<string, unknown>;
+}
+
+export class EnrolSmsDto {
+  @ApiProperty({ example: '+447400123456', description: 'A mobile number in international (E.164) format' })
+  @IsString()
+  @MaxLength(32)
+  phone: string;
+}
+
+export class ActivateFactorDto {
+  @ApiPropertyOptional({ description: 'SMS: the enrolment challenge' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  challengeId?: string;
+
+  @ApiProperty()
+  @IsString()
+  @MaxLength(64)
+  code: string;
+}

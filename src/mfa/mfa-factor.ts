@@ -1,0 +1,55 @@
+import type { EntityManager } from 'typeorm';
+import type { AccessPrincipal, MfaPrincipal } from '../auth/guards/principal.js';
+import type { RequestMeta } from '../common/http/request-meta.js';
+import type { User } from '../users/user.entity.js';
+import type { Amr } from './assurance.js';
+import type { Factor } from './factor.entity.js';
+import type { FactorType } from './factor-type.js';
+
+/** The fields of `POST /auth/mfa/verify`; each factor reads the ones it needs (api.md: verify bodies). */
+export interface VerifyInput {
+  type?: string;
+  challengeId?: string;
+  factorId?: string;
+  code?: string;
+  credential?: Record<string, unknown>;
+}
+
+/** The fields of `POST /me/mfa/factors/:id/activate`. */
+export interface ActivateInput {
+  challengeId?: string;
+  code?: string;
+}
+
+export interface FactorContext {
+  principal: MfaPrincipal | AccessPrincipal;
+  user: User;
+  meta: RequestMeta;
+}
+
+/**
+ * A checked second factor, not yet spent. `consume` runs inside the
+ * transaction that upgrades the session, so either both happen or neither.
+ */
+export interface SecondFactorProof {
+  factorId: string | null;
+  amr: Amr;
+  consume(manager: EntityManager): Promise<void>;
+}
+
+/**
+ * What every second factor implements. The registry (factor-registry.ts)
+ * maps each FactorType to one of these; the login flow, the verify route and
+ * the activation route only ever talk to this interface.
+ */
+export interface MfaFactor {
+  readonly type: FactorType;
+  /** Starts a challenge (SMS sends a code, WebAuthn returns request options); factors that need none omit it. */
+  startChallenge?(factor: Factor, context: FactorContext): Promise<object>;
+  /** Whether a challenge id in a verify body is one of this factor's, and whether it was used. */
+  challengeState?(challengeId: string, userId: string): Promise<'none' | 'open' | 'consumed'>;
+  /** Checks a verify body; throws a problem (MFA_INVALID_CODE…) when it does not prove the factor. */
+  verify(input: VerifyInput, context: FactorContext): Promise<SecondFactorProof>;
+  /** Checks the first proof of a pending factor; consuming the proof activates it. */
+  activate?(factor: Factor, input: ActivateInput, context: FactorContext): Promise<SecondFactorProof>;
+}

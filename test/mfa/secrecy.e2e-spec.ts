@@ -1,0 +1,85 @@
+import { SmsDeliveryService } from '../../src/sms/sms-delivery.service.js';
+import { loginToChallenge, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
+
+/**
+ * security.md: the plaintext code exists in memory and in the SMS handed to
+ * the provider, nowhere else. This suite runs every SMS path — enrolment,
+ * login, wrong guesses, resend, retry after a provider failure, step-up — and
+ * then looks for every code the fake phone received, every full number and
+ * every password in every response, every log line and every text column.
+ */
+describe('secrecy of codes, numbers and passwords', () => {
+  let t: SmsTestApp;
+  const password = 'correct horse battery';
+  const phones: string[] = [];
+
+  beforeAll(async () => {
+    t = await startSmsTestApp();
+    for (const email of ['s1@example.com', 's2@example.com', 's3@example.com']) {
+      const user = await userWithSms(t, email);
+      phones.push(user.phone);
+      const { mfaToken, challenge } = await loginToChallenge(t, email);
+      await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code: '000001' }, mfaToken);
+      t.clock.advance(31);
+      await t.post(`/auth/mfa/challenges/${challenge.challengeId}/resend`, undefined, mfaToken);
+      const done = await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code: t.lastCode(user.phone) }, mfaToken);
+      expect(done.status).toBe(200);
+      // Step-up with SMS on the new session.
+      const stepUp = await t.post('/auth/step-up', undefined, done.body.accessToken);
+      const challenge2 = await t.post('/auth/mfa/challenges', { factorId: user.factorId }, stepUp.body.mfaToken);
+      t.vonage.failNext('throttled', 1);
+      t.clock.advance(31);
+      await t.post(`/auth/mfa/challenges/${challenge2.body.challengeId}/resend`, undefined, stepUp.body.mfaToken);
+      t.clock.advance(2);
+      await t.app.get(SmsDeliveryService).pollOnce();
+      const up = await t.post('/auth/mfa/verify', { challengeId: challenge2.body.challengeId, code: t.lastCode(user.phone) }, stepUp.body.mfaToken);
+      expect(up.status).toBe(200);
+    }
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  /** A code counts as leaked where it stands alone, not inside a longer digit run (a timestamp). */
+  const contains = (haystack: string, secret: string) => new RegExp(`(?<![0-9])${secret.replace('+', '\\+')}(?![0-9])`).test(haystack);
+  const codes = () => [...new Set(t.vonage.messages.flatMap((m) => t.vonage.codesSentTo(m.to)))];
+
+  it('exercised enough to mean something', () => {
+    expect(codes().length).toBeGreaterThanOrEqual(12);
+    expect(t.logs.length).toBeGreaterThan(30);
+    expect(t.responses.length).toBeGreaterThan(30);
+    expect(contains('{"code":"482913"}', '482913')).toBe(true);
+    expect(contains('"time":1795871482913', '482913')).toBe(false);
+  });
+
+  it('no code appears in any HTTP response', () => {
+    const all = t.responses.join('\n');
+    for (const code of codes()) expect({ code, found: contains(all, code) }).toEqual({ code, found: false });
+  });
+
+  it('no code, full number or password appears in the application logs', () => {
+    const all = t.logs.join('\n');
+    for (const secret of [...codes(), ...phones, ...phones.map((p) => p.slice(1)), password]) {
+      expect({ secret, found: contains(all, secret) }).toEqual({ secret, found: false });
+    }
+  });
+
+  it('no code, full number or password is stored anywhere in the database', async () => {
+    const { rows: columns } = await t.db.query(
+      `SELECT table_name, column_name FROM information_schema.columns
+        WHERE table_schema = 'public' AND data_type IN ('text', 'character varying', 'jsonb', 'ARRAY', 'json')`,
+    );
+    expect(columns.length).toBeGreaterThan(20);
+    const dump: string[] = [];
+    for (const { table_name, column_name } of columns) {
+      const { rows } = await t.db.query(`SELECT "${column_name}"::text AS v FROM "${table_name}" WHERE "${column_name}" IS NOT NULL`);
+      for (const r of rows) dump.push(`${table_name}.${column_name}=${r.v}`);
+    }
+    const all = dump.join('\n');
+    expect(all).toContain('sms_messages.body_template='); // the dump is real
+    for (const secret of [...codes(), ...phones, ...phones.map((p) => p.slice(1)), password]) {
+      const hit = dump.find((line) => contains(line, secret));
+      expect({ secret, hit }).toEqual({ secret, hit: undefined });
+    }
+  });
+});

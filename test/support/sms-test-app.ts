@@ -1,0 +1,77 @@
+import { FakeVonageServer } from '../fakes/fake-vonage-server.js';
+import { startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
+
+export interface SmsTestApp extends TestApp {
+  vonage: FakeVonageServer;
+  /** The last code the fake "phone" received. */
+  lastCode(phone: string): string;
+}
+
+/**
+ * The app wired to the real Vonage SDK, pointed at the fake Vonage server.
+ * The outbox worker is off: tests call `pollOnce()` when they want it to run.
+ */
+export async function startSmsTestApp(options: TestAppOptions & { vonage?: FakeVonageServer } = {}): Promise<SmsTestApp> {
+  const vonage = options.vonage ?? (await FakeVonageServer.start());
+  const t = await startTestApp({
+    ...options,
+    env: {
+      SMS_PROVIDER: 'vonage',
+      VONAGE_API_KEY: vonage.apiKey,
+      VONAGE_API_SECRET: vonage.apiSecret,
+      VONAGE_FROM: 'Sesame',
+      VONAGE_REST_HOST: vonage.url,
+      WEBOTP_DOMAIN: 'auth.example.com',
+      ...options.env,
+    },
+    runtime: { smsWorkerIntervalMs: 0, ...options.runtime },
+  });
+  const closeApp = t.close;
+  return Object.assign(t, {
+    vonage,
+    lastCode(phone: string) {
+      const codes = vonage.codesSentTo(phone);
+      if (codes.length === 0) throw new Error(`no SMS reached ${phone}`);
+      return codes[codes.length - 1];
+    },
+    async close() {
+      await closeApp();
+      if (!options.vonage) await vonage.close();
+    },
+  });
+}
+
+let phoneCounter = 0;
+/** A distinct valid GB mobile number per call (07400 1xxxxx). */
+export function nextPhone(): string {
+  phoneCounter += 1;
+  return `+4474001${String(10000 + phoneCounter).slice(-5)}`;
+}
+
+/** Registers a user, enrols and activates an SMS factor, and returns the user's tokens and factor. */
+export async function userWithSms(t: SmsTestApp, email: string, phone = nextPhone(), password = 'correct horse battery') {
+  const reg = await t.post('/auth/register', { email, password });
+  if (reg.status !== 201) throw new Error(`register: ${reg.status} ${reg.text}`);
+  const login = await t.post('/auth/login', { email, password });
+  if (login.body.status !== 'authenticated') throw new Error(`login: ${login.text}`);
+  const enrol = await t.post('/me/mfa/factors/sms', { phone }, login.body.accessToken);
+  if (enrol.status !== 201) throw new Error(`enrol: ${enrol.status} ${enrol.text}`);
+  const activate = await t.post(
+    `/me/mfa/factors/${enrol.body.factorId}/activate`,
+    { challengeId: enrol.body.challengeId, code: t.lastCode(phone) },
+    login.body.accessToken,
+  );
+  if (activate.status !== 200) throw new Error(`activate: ${activate.status} ${activate.text}`);
+  return { userId: reg.body.id, email, password, phone, factorId: enrol.body.factorId as string, accessToken: login.body.accessToken as string };
+}
+
+/** Password login of a user with an SMS factor, up to a started challenge. */
+export async function loginToChallenge(t: SmsTestApp, email: string, password = 'correct horse battery', headers: Record<string, string> = {}) {
+  const login = await t.request('POST', '/auth/login', { body: { email, password }, headers });
+  if (login.body.status !== 'mfa_required') throw new Error(`login: ${login.text}`);
+  const mfaToken: string = login.body.mfaToken;
+  const factorId: string = login.body.factors[0].id;
+  const challenge = await t.request('POST', '/auth/mfa/challenges', { body: { factorId }, token: mfaToken, headers });
+  if (challenge.status !== 201) throw new Error(`challenge: ${challenge.status} ${challenge.text}`);
+  return { mfaToken, factorId, login: login.body, challenge: challenge.body };
+}
