@@ -1,11 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
 import { Authenticated, CurrentPrincipal } from '../auth/guards/access.decorators.js';
 import type { AccessPrincipal, MfaPrincipal } from '../auth/guards/principal.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
 import { UsersService } from '../users/users.service.js';
-import { ActivateFactorDto, EnrolSmsDto } from './dto/mfa.dto.js';
+import { ActivateFactorDto, EnrolSmsDto, RenameFactorDto } from './dto/mfa.dto.js';
+import { FactorChangePolicyService } from './factor-change-policy.service.js';
+import { FactorManagementService } from './factor-management.service.js';
 import { SmsEnrolmentService } from './factors/sms/sms-enrolment.service.js';
 import { MfaException } from './mfa.exception.js';
 import { MfaService } from './mfa.service.js';
@@ -21,6 +23,8 @@ export class MeFactorsController {
     private readonly mfa: MfaService,
     private readonly smsEnrolment: SmsEnrolmentService,
     private readonly users: UsersService,
+    private readonly changes: FactorChangePolicyService,
+    private readonly management: FactorManagementService,
   ) {}
 
   @Get()
@@ -52,5 +56,22 @@ export class MeFactorsController {
     @ReqMeta() meta: RequestMeta,
   ) {
     return this.mfa.activate(principal, id, body, meta);
+  }
+
+  @Patch(':id')
+  @Authenticated()
+  @ApiOperation({ summary: 'Rename a factor (authenticator apps, passkeys)' })
+  async rename(@Param('id') id: string, @Body() body: RenameFactorDto, @CurrentPrincipal() principal: AccessPrincipal, @ReqMeta() meta: RequestMeta) {
+    await this.changes.assertMayChange(principal);
+    return this.management.rename(principal.userId, id, body.label, meta);
+  }
+
+  @Delete(':id')
+  @Authenticated()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a factor; the other sessions of the account are signed out' })
+  async remove(@Param('id') id: string, @CurrentPrincipal() principal: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
+    await this.changes.assertMayChange(principal);
+    await this.management.remove(principal.userId, id, { actorId: null, keepSessionId: principal.sessionId, meta });
   }
 }

@@ -5,6 +5,7 @@ import { SmsModule } from '../sms/sms.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountLimitService } from './account-limit.service.js';
 import { FactorChangePolicyService } from './factor-change-policy.service.js';
+import { FactorManagementService } from './factor-management.service.js';
 import { FactorDirectory } from './factor-directory.js';
 import { FactorRegistry } from './factor-registry.js';
 import { SmsChallengeService } from './factors/sms/sms-challenge.service.js';
@@ -33,12 +34,13 @@ export class MfaModule {
         FactorRegistry,
         MfaService,
         FactorChangePolicyService,
+        FactorManagementService,
         AccountLimitService,
         SmsChallengeService,
         SmsEnrolmentService,
         SmsFactor,
       ],
-      exports: [FactorDirectory, MfaFactorsService, FactorChangePolicyService, AccountLimitService],
+      exports: [FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService],
     };
   }
 }

@@ -10,6 +10,7 @@ import type { RequestMeta } from '../common/http/request-meta.js';
 import { PolicyService } from '../policy/policy.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import { FactorManagementService } from './factor-management.service.js';
 import { FactorRegistry } from './factor-registry.js';
 import { isFactorType, type FactorType } from './factor-type.js';
 import { MfaException } from './mfa.exception.js';
@@ -30,6 +31,7 @@ export class MfaService {
     private readonly auth: AuthService,
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
+    private readonly management: FactorManagementService,
   ) {}
 
   async startChallenge(principal: MfaPrincipal, factorId: string, meta: RequestMeta): Promise<object> {
@@ -67,8 +69,12 @@ export class MfaService {
     const handler = this.handler(factor.type);
     if (!handler.activate) throw new MfaException('CONFLICT', { detail: `A ${factor.type} factor is active as soon as it is registered.` });
     const proof = await handler.activate(factor, input, context);
+    let notices: string[] = [];
     const tokens = await this.dataSource.transaction(async (manager) => {
       await proof.consume(manager);
+      if (factor.type === 'sms') {
+        notices = await this.management.onPhoneActivated(factor, principal.kind === 'access' ? principal.sessionId : null, manager);
+      }
       await this.audit.record(
         { type: 'mfa.factor.activated', userId: principal.userId, meta, metadata: { factorId: factor.id, factorType: factor.type } },
         manager,
@@ -76,6 +82,7 @@ export class MfaService {
       if (principal.kind === 'mfa') return this.auth.completeSecondFactor(principal, proof.amr, meta, manager);
       return null;
     });
+    await this.management.deliverNotices(notices);
     const activated = await this.factors.findOwned(principal.userId, factor.id);
     const view = toFactorView(activated ?? factor);
     if (!tokens) return view;

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsObject, IsOptional, IsString, Length, MaxLength, Matches } from 'class-validator';
 import { FACTOR_TYPES } from '../factor-type.js';
 
 export class StartChallengeDto {
@@ -58,4 +58,12 @@ export class ActivateFactorDto {
   @IsString()
   @MaxLength(64)
   code: string;
+}
+
+export class RenameFactorDto {
+  @ApiProperty({ example: 'Work laptop', maxLength: 64 })
+  @IsString()
+  @Length(1, 64)
+  @Matches(/^[^\u0000-\u001f\u007f]+$/, { message: 'must not contain control characters' })
+  label: string;
 }
