@@ -4,6 +4,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppRuntime } from './app-runtime.js';
+import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { SystemClock } from './common/clock.js';
@@ -41,6 +42,7 @@ export class AppModule {
         AuthModule,
         MfaModule.register(runtime),
         HealthModule,
+        AdminModule,
       ],
       providers: [
         // Guards run in this order: throttling first, so floods are turned away before any token work.

@@ -1,0 +1,66 @@
+import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentPrincipal } from '../auth/guards/access.decorators.js';
+import type { AccessPrincipal } from '../auth/guards/principal.js';
+import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
+import { AdminUsersService } from './admin-users.service.js';
+import { UserSearchDto } from './dto/admin-users.dto.js';
+
+/** Helping users: reading needs an aal2 admin; every change also needs a recent second factor. */
+@ApiTags('admin')
+@ApiBearerAuth()
+@Controller('admin/users')
+export class AdminUsersController {
+  constructor(private readonly admin: AdminUsersService) {}
+
+  @Get()
+  @Authenticated({ aal: 2, roles: ['admin'] })
+  @ApiOperation({ summary: 'Search users by email' })
+  search(@Query() query: UserSearchDto) {
+    return this.admin.search(query);
+  }
+
+  @Get(':id')
+  @Authenticated({ aal: 2, roles: ['admin'] })
+  @ApiOperation({ summary: 'A user with factors (masked), lock state and sessions' })
+  details(@Param('id') id: string) {
+    return this.admin.details(id);
+  }
+
+  @Post(':id/mfa/reset')
+  @Authenticated({ aal: 2, roles: ['admin'], stepUp: true })
+  @HttpCode(204)
+  @ApiOperation({ summary: "Remove every factor, revoke every session, notify the user" })
+  async reset(@Param('id') id: string, @CurrentPrincipal() admin: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
+    await this.admin.resetMfa(id, admin.userId, meta);
+  }
+
+  @Delete(':id/mfa/factors/:factorId')
+  @Authenticated({ aal: 2, roles: ['admin'], stepUp: true })
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove one factor of a user' })
+  async removeFactor(
+    @Param('id') id: string,
+    @Param('factorId') factorId: string,
+    @CurrentPrincipal() admin: AccessPrincipal,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<void> {
+    await this.admin.removeFactor(id, factorId, admin.userId, meta);
+  }
+
+  @Post(':id/unlock')
+  @Authenticated({ aal: 2, roles: ['admin'], stepUp: true })
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Clear the account-level second-factor lock' })
+  async unlock(@Param('id') id: string, @CurrentPrincipal() admin: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
+    await this.admin.unlock(id, admin.userId, meta);
+  }
+
+  @Post(':id/sessions/revoke')
+  @Authenticated({ aal: 2, roles: ['admin'], stepUp: true })
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Sign the user out everywhere' })
+  async revokeSessions(@Param('id') id: string, @CurrentPrincipal() admin: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
+    await this.admin.revokeSessions(id, admin.userId, meta);
+  }
+}
