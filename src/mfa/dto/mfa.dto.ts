@@ -64,6 +64,7 @@ export class RenameFactorDto {
   @ApiProperty({ example: 'Work laptop', maxLength: 64 })
   @IsString()
   @Length(1, 64)
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point of this pattern
   @Matches(/^[^\u0000-\u001f\u007f]+$/, { message: 'must not contain control characters' })
   label: string;
 }
