@@ -1,6 +1,7 @@
 import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { AppRuntime } from '../app-runtime.js';
 import { ConsoleSmsSender } from './console-sms.sender.js';
+import { DeliveryReceiptController } from './delivery-receipt.controller.js';
 import { DevSmsController } from './dev-sms.controller.js';
 import { SMS_WORKER_INTERVAL_MS, SmsDeliveryService } from './sms-delivery.service.js';
 import { SmsSender } from './sms-sender.js';
@@ -37,7 +38,7 @@ export class SmsModule {
     const devOutbox = runtime.config.env !== 'production' && sender instanceof ConsoleSmsSender;
     return {
       module: SmsModule,
-      controllers: devOutbox ? [DevSmsController] : [],
+      controllers: devOutbox ? [DeliveryReceiptController, DevSmsController] : [DeliveryReceiptController],
       providers,
       exports: [SmsSender, SmsDeliveryService],
     };

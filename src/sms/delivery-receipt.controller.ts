@@ -1,0 +1,81 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiExcludeEndpoint } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { Public } from '../auth/guards/access.decorators.js';
+import { Clock } from '../common/clock.js';
+import { CommonException, validationFailed } from '../common/errors/problem.exception.js';
+import { InjectConfig } from '../config/config.tokens.js';
+import type { AppConfig } from '../config/app-config.js';
+import { smsMessagesTotal } from './sms-metrics.js';
+import { isValidVonageSignature } from './vonage-signature.js';
+
+/** How far a receipt's signing time may be from ours (security.md: webhooks checked for freshness). */
+const MAX_SKEW_SECONDS = 300;
+
+/**
+ * Vonage delivery receipts. Authenticated by signature (VONAGE_SIGNATURE_SECRET;
+ * without it the route refuses everything), fresh within five minutes, and
+ * idempotent: a replayed receipt changes nothing a second time.
+ */
+@Controller('webhooks/vonage')
+export class DeliveryReceiptController {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  @Post('delivery-receipt')
+  @Public()
+  @HttpCode(204)
+  @ApiExcludeEndpoint()
+  async receive(@Body() body: unknown): Promise<void> {
+    const params = flatStrings(body);
+    const secret = this.config.sms.vonage.signatureSecret;
+    if (!secret || !isValidVonageSignature(params, secret)) {
+      throw new CommonException('UNAUTHENTICATED', { detail: 'Invalid webhook signature.' });
+    }
+    const signedAt = Number(params.timestamp);
+    if (!Number.isFinite(signedAt) || Math.abs(this.clock.now().getTime() / 1000 - signedAt) > MAX_SKEW_SECONDS) {
+      throw validationFailed([{ field: 'timestamp', message: 'is missing or too far from the current time' }]);
+    }
+    const messageId = params.messageId;
+    if (!messageId) throw validationFailed([{ field: 'messageId', message: 'is required' }]);
+    const now = this.clock.now();
+    if (params.status === 'delivered') {
+      // Only the first receipt moves the row; replays match nothing.
+      const result: [unknown[], number] = await this.dataSource.query(
+        `UPDATE sms_messages SET status = 'delivered', delivered_at = $2, updated_at = $2
+          WHERE provider = 'vonage' AND provider_message_id = $1 AND delivered_at IS NULL RETURNING destination_country`,
+        [messageId, now],
+      );
+      for (const row of result[0] as Array<{ destination_country: string }>) {
+        smsMessagesTotal.inc({ provider: 'vonage', country: row.destination_country, status: 'delivered' });
+      }
+    } else if (['failed', 'rejected', 'expired'].includes(params.status ?? '')) {
+      await this.dataSource.query(
+        `UPDATE sms_messages SET status = 'failed', last_error = $3, updated_at = $2
+          WHERE provider = 'vonage' AND provider_message_id = $1 AND status = 'sent'`,
+        [messageId, now, `receipt_${params.status}`],
+      );
+    }
+  }
+}
+
+/** A receipt is a flat map of short strings; anything else is not one. */
+function flatStrings(body: unknown): Record<string, string> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw validationFailed([{ field: 'body', message: 'must be a JSON object' }]);
+  }
+  const entries = Object.entries(body as Record<string, unknown>);
+  if (entries.length > 40) throw validationFailed([{ field: 'body', message: 'has too many fields' }]);
+  const out: Record<string, string> = {};
+  for (const [key, value] of entries) {
+    if (typeof value !== 'string' && typeof value !== 'number') throw validationFailed([{ field: key, message: 'must be a string' }]);
+    const text = String(value);
+    if (text.length > 512 || key.length > 64) throw validationFailed([{ field: key, message: 'is too long' }]);
+    out[key] = text;
+  }
+  return out;
+}
