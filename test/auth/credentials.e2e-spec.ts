@@ -49,3 +49,32 @@ describe('credentials', () => {
     expect(JSON.stringify(rows)).not.toMatch(/horse/);
   });
 });
+
+describe('registration with a phone', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('keeps a valid mobile as a pending factor, sends nothing, and logs in with the password alone', async () => {
+    const reg = await t.post('/auth/register', { email: 'phone@example.com', password: 'correct horse battery', phone: '+447400123456' });
+    expect(reg.status).toBe(201);
+    const { rows } = await t.db.query(`SELECT type, status, label FROM mfa_factors WHERE user_id = $1`, [reg.body.id]);
+    expect(rows).toEqual([{ type: 'sms', status: 'pending', label: '+44 •••• ••• 456' }]);
+    expect((await t.db.query('SELECT count(*)::int AS n FROM sms_messages')).rows[0].n).toBe(0);
+    const login = await t.post('/auth/login', { email: 'phone@example.com', password: 'correct horse battery' });
+    expect(login.body.status).toBe('authenticated');
+  });
+
+  it('refuses a landline or an invalid number before creating the account', async () => {
+    for (const phone of ['+442071838750', 'call me']) {
+      const res = await t.post('/auth/register', { email: 'landline@example.com', password: 'correct horse battery', phone });
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].field).toBe('phone');
+    }
+    expect((await t.post('/auth/register', { email: 'landline@example.com', password: 'correct horse battery' })).status).toBe(201);
+  });
+});
