@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppRuntime } from './app-runtime.js';
 import { AdminModule } from './admin/admin.module.js';
+import { AlertsModule } from './alerts/alerts.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { SystemClock } from './common/clock.js';
@@ -37,6 +38,7 @@ export class AppModule {
           ...(runtime.config.redisUrl ? { storage: new RedisThrottlerStorage(runtime.config.redisUrl) } : {}),
         }),
         AuditModule,
+        AlertsModule,
         PolicyModule,
         UsersModule,
         AuthModule,

@@ -30,6 +30,10 @@ export interface AppConfig {
     appSecret: string | null;
   };
   bootstrapAdmin: { email: string; password: string } | null;
+  /** Receives alerts (SMS budget exhausted…) as JSON POSTs; null → alerts go to the log only. */
+  alertWebhookUrl: string | null;
+  /** Codes sent per hour across all users before SMS stops (toll-fraud circuit breaker). */
+  smsHourlyBudget: number;
   webauthn: { rpId: string; rpName: string; origins: string[] };
 }
 
@@ -65,6 +69,8 @@ const envSchema = z.object({
   APP_SECRET: optionalString,
   BOOTSTRAP_ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
   BOOTSTRAP_ADMIN_PASSWORD: optionalString,
+  ALERT_WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  SMS_HOURLY_BUDGET: z.coerce.number().int().min(1).max(10_000_000).optional(),
   WEBAUTHN_RP_ID: optionalString,
   WEBAUTHN_RP_NAME: optionalString,
   WEBAUTHN_ORIGINS: optionalString,
@@ -152,6 +158,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       e.BOOTSTRAP_ADMIN_EMAIL && e.BOOTSTRAP_ADMIN_PASSWORD
         ? { email: e.BOOTSTRAP_ADMIN_EMAIL, password: e.BOOTSTRAP_ADMIN_PASSWORD }
         : null,
+    alertWebhookUrl: e.ALERT_WEBHOOK_URL ?? null,
+    smsHourlyBudget: e.SMS_HOURLY_BUDGET ?? 1000,
     webauthn: {
       rpId: e.WEBAUTHN_RP_ID ?? 'localhost',
       rpName: e.WEBAUTHN_RP_NAME ?? e.APP_NAME ?? 'Sesame',

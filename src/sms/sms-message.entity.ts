@@ -13,6 +13,7 @@ export type SmsMessageKind = 'otp' | 'phone_changed' | 'mfa_reset';
 @Index('sms_messages_user_id_created_at_idx', ['userId', 'createdAt'])
 @Index('sms_messages_destination_hash_created_at_idx', ['destinationHash', 'createdAt'])
 @Index('sms_messages_provider_message_id_idx', ['providerMessageId'])
+@Index('sms_messages_kind_created_at_idx', ['kind', 'createdAt'])
 export class SmsMessage {
   @PrimaryColumn({ type: 'uuid' })
   id: string;

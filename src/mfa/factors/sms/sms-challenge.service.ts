@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { AlertService } from '../../../alerts/alert.service.js';
 import { AuditService } from '../../../audit/audit.service.js';
 import type { AccessPrincipal, MfaPrincipal } from '../../../auth/guards/principal.js';
 import { Clock } from '../../../common/clock.js';
@@ -71,6 +72,7 @@ export class SmsChallengeService implements OnModuleInit {
     private readonly accountLimit: AccountLimitService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly alerts: AlertService,
   ) {}
 
   onModuleInit(): void {
@@ -250,6 +252,7 @@ export class SmsChallengeService implements OnModuleInit {
       throw new MfaException('SMS_DESTINATION_NOT_ALLOWED', { detail: 'The MFA policy does not allow SMS to this country.' });
     }
     const hourAgo = new Date(this.clock.now().getTime() - 3600_000);
+    await this.assertWithinBudget(hourAgo);
     const [counts] = await this.dataSource.query(
       `SELECT count(*) FILTER (WHERE user_id = $1)::int AS by_user,
               count(*) FILTER (WHERE destination_hash = $2)::int AS by_destination
@@ -263,6 +266,27 @@ export class SmsChallengeService implements OnModuleInit {
         headers: retryAfter(3600),
       });
     }
+  }
+
+  /**
+   * The global circuit breaker (security.md: SMS abuse): past the hourly
+   * budget no code is sent to anyone and operators are alerted, so a pumping
+   * attack costs at most one hour's budget.
+   */
+  private async assertWithinBudget(hourAgo: Date): Promise<void> {
+    const [{ sent }] = await this.dataSource.query(
+      `SELECT count(*)::int AS sent FROM sms_messages WHERE kind = 'otp' AND created_at > $1`,
+      [hourAgo],
+    );
+    if (sent < this.config.smsHourlyBudget) return;
+    await this.alerts.raise('sms_budget_exhausted', 'SMS hourly budget reached: codes are no longer sent', {
+      sentLastHour: sent,
+      budget: this.config.smsHourlyBudget,
+    });
+    throw new MfaException('RATE_LIMITED', {
+      detail: 'Codes by SMS are temporarily unavailable. Use another factor or try again later.',
+      headers: retryAfter(600),
+    });
   }
 
   private async deliverOrFail(messageId: string): Promise<void> {

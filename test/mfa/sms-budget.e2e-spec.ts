@@ -1,0 +1,50 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { nextPhone, startSmsTestApp, type SmsTestApp } from '../support/sms-test-app.js';
+
+describe('global hourly SMS budget', () => {
+  let t: SmsTestApp;
+  let hook: Server;
+  const alerts: any[] = [];
+
+  beforeAll(async () => {
+    hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        alerts.push(JSON.parse(body));
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const { port } = hook.address() as AddressInfo;
+    t = await startSmsTestApp({ env: { SMS_HOURLY_BUDGET: '3', ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts` } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await new Promise((resolve) => hook.close(resolve));
+  });
+
+  it('stops sending codes to anyone once the budget is spent, and alerts once', async () => {
+    const statuses: number[] = [];
+    const codes: Array<string | undefined> = [];
+    for (let i = 0; i < 5; i++) {
+      await t.post('/auth/register', { email: `b${i}@example.com`, password: 'correct horse battery' });
+      const login = await t.post('/auth/login', { email: `b${i}@example.com`, password: 'correct horse battery' });
+      const res = await t.post('/me/mfa/factors/sms', { phone: nextPhone() }, login.body.accessToken);
+      statuses.push(res.status);
+      codes.push(res.body.code);
+    }
+    expect(statuses).toEqual([201, 201, 201, 429, 429]);
+    expect(codes.slice(3)).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
+    expect(t.vonage.messages).toHaveLength(3);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ kind: 'sms_budget_exhausted', details: { sentLastHour: 3, budget: 3 } });
+
+    // An hour later the budget is available again.
+    t.clock.advance(3601);
+    await t.post('/auth/register', { email: 'later@example.com', password: 'correct horse battery' });
+    const login = await t.post('/auth/login', { email: 'later@example.com', password: 'correct horse battery' });
+    expect((await t.post('/me/mfa/factors/sms', { phone: nextPhone() }, login.body.accessToken)).status).toBe(201);
+  });
+});
