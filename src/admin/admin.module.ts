@@ -3,11 +3,15 @@ import { AuthModule } from '../auth/auth.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminUsersController } from './admin-users.controller.js';
 import { AdminUsersService } from './admin-users.service.js';
+import { AuditEventsController } from './audit-events.controller.js';
+import { AuditQueryService } from './audit-query.service.js';
+import { MfaStatsController } from './mfa-stats.controller.js';
+import { MfaStatsService } from './mfa-stats.service.js';
 
 /** Administration: user support, the audit log and MFA figures. Every route needs an aal2 admin. */
 @Module({
   imports: [AuthModule, UsersModule],
-  controllers: [AdminUsersController],
-  providers: [AdminUsersService],
+  controllers: [AdminUsersController, AuditEventsController, MfaStatsController],
+  providers: [AdminUsersService, AuditQueryService, MfaStatsService],
 })
 export class AdminModule {}

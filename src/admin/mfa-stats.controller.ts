@@ -1,0 +1,22 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated } from '../auth/guards/access.decorators.js';
+import { TimeRangeQueryDto } from './dto/audit-query.dto.js';
+import { MfaStatsService, type MfaStats } from './mfa-stats.service.js';
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@Controller('admin/mfa')
+export class MfaStatsController {
+  constructor(private readonly stats: MfaStatsService) {}
+
+  @Get('stats')
+  @Authenticated({ aal: 2, roles: ['admin'] })
+  @ApiOperation({
+    summary:
+      'SMS codes sent, delivered and failed; verifications, failed attempts and lockouts — in total, by UTC day and by country',
+  })
+  get(@Query() query: TimeRangeQueryDto): Promise<MfaStats> {
+    return this.stats.compute(query);
+  }
+}
