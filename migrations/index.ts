@@ -1,8 +1,18 @@
 import { Foundation1795870449320 } from './1795870449320-Foundation.js';
 import { SmsFactor1795871192151 } from './1795871192151-SmsFactor.js';
+import { TotpAndRecoveryCodes1795873000000 } from './1795873000000-TotpAndRecoveryCodes.js';
+import { WebauthnFactor1795874000000 } from './1795874000000-WebauthnFactor.js';
 import { SmsBudgetIndex1795875000000 } from './1795875000000-SmsBudgetIndex.js';
+
 /**
- * Migrations in the order they run. `npm run migration:generate -- Name`
- * writes a new file and appends it here; landed migrations are never edited.
+ * Migrations in the order they run (TypeORM also orders them by the
+ * timestamp in their names). `npm run migration:generate -- Name` writes a
+ * new file and appends it here; landed migrations are never edited.
  */
-export const MIGRATIONS: Function[] = [Foundation1795870449320, SmsFactor1795871192151, SmsBudgetIndex1795875000000];
+export const MIGRATIONS: Function[] = [
+  Foundation1795870449320,
+  SmsFactor1795871192151,
+  TotpAndRecoveryCodes1795873000000,
+  WebauthnFactor1795874000000,
+  SmsBudgetIndex1795875000000,
+];

@@ -3,6 +3,10 @@ import { LoginAttempt } from '../auth/sessions/login-attempt.entity.js';
 import { RefreshToken } from '../auth/sessions/refresh-token.entity.js';
 import { Session } from '../auth/sessions/session.entity.js';
 import { SmsChallenge } from '../mfa/factors/sms/sms-challenge.entity.js';
+import { RecoveryCode } from '../mfa/factors/recovery-codes/recovery-code.entity.js';
+import { TotpSecret } from '../mfa/factors/totp/totp-secret.entity.js';
+import { WebauthnChallenge } from '../mfa/factors/webauthn/webauthn-challenge.entity.js';
+import { WebauthnCredential } from '../mfa/factors/webauthn/webauthn-credential.entity.js';
 import { Factor } from '../mfa/factor.entity.js';
 import { MfaFailure } from '../mfa/mfa-failure.entity.js';
 import { SmsMessage } from '../sms/sms-message.entity.js';
@@ -22,4 +26,8 @@ export const ENTITIES = [
   SmsChallenge,
   MfaFailure,
   SmsMessage,
+  TotpSecret,
+  RecoveryCode,
+  WebauthnCredential,
+  WebauthnChallenge,
 ];

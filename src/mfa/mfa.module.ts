@@ -11,6 +11,19 @@ import { FactorRegistry } from './factor-registry.js';
 import { SmsChallengeService } from './factors/sms/sms-challenge.service.js';
 import { SmsEnrolmentService } from './factors/sms/sms-enrolment.service.js';
 import { SmsFactor } from './factors/sms/sms.factor.js';
+import { RecoveryCodeFactor } from './factors/recovery-codes/recovery-code.factor.js';
+import { RecoveryCodesController } from './factors/recovery-codes/recovery-codes.controller.js';
+import { RecoveryCodesService } from './factors/recovery-codes/recovery-codes.service.js';
+import { TotpEnrolmentController } from './factors/totp/totp-enrolment.controller.js';
+import { TotpEnrolmentService } from './factors/totp/totp-enrolment.service.js';
+import { TotpSecretsService } from './factors/totp/totp-secrets.service.js';
+import { TotpFactor } from './factors/totp/totp.factor.js';
+import { WebauthnChallengesService } from './factors/webauthn/webauthn-challenges.service.js';
+import { WebauthnCredentialsService } from './factors/webauthn/webauthn-credentials.service.js';
+import { WebauthnEnrolmentController } from './factors/webauthn/webauthn-enrolment.controller.js';
+import { WebauthnRegistrationService } from './factors/webauthn/webauthn-registration.service.js';
+import { WebauthnRelyingPartyService } from './factors/webauthn/webauthn-relying-party.service.js';
+import { WebauthnFactor } from './factors/webauthn/webauthn.factor.js';
 import { MeFactorsController } from './me-factors.controller.js';
 import { MfaController } from './mfa.controller.js';
 import { MfaService } from './mfa.service.js';
@@ -27,7 +40,7 @@ export class MfaModule {
     return {
       module: MfaModule,
       imports: [AuthModule, UsersModule, SmsModule.register(runtime)],
-      controllers: [MfaController, MeFactorsController],
+      controllers: [MfaController, MeFactorsController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController],
       providers: [
         MfaFactorsService,
         { provide: FactorDirectory, useExisting: MfaFactorsService },
@@ -39,6 +52,16 @@ export class MfaModule {
         SmsChallengeService,
         SmsEnrolmentService,
         SmsFactor,
+        TotpSecretsService,
+        TotpEnrolmentService,
+        TotpFactor,
+        RecoveryCodesService,
+        RecoveryCodeFactor,
+        WebauthnRelyingPartyService,
+        WebauthnChallengesService,
+        WebauthnCredentialsService,
+        WebauthnRegistrationService,
+        WebauthnFactor,
       ],
       exports: [FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService],
     };

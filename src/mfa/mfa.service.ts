@@ -122,9 +122,7 @@ export class MfaService {
   }
 
   private handler(type: FactorType): MfaFactor {
-    const handler = this.registry.get(type);
-    if (!handler) throw new MfaException('MFA_FACTOR_NOT_ALLOWED', { detail: `${type} is not available.` });
-    return handler;
+    return this.registry.get(type);
   }
 
   private async assertAllowed(type: FactorType): Promise<void> {

@@ -1,0 +1,49 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Throttle } from '@nestjs/throttler';
+import { Authenticated, CurrentPrincipal } from '../../../auth/guards/access.decorators.js';
+import type { AccessPrincipal, MfaPrincipal } from '../../../auth/guards/principal.js';
+import { ReqMeta, type RequestMeta } from '../../../common/http/request-meta.js';
+import { UsersService } from '../../../users/users.service.js';
+import { MfaException } from '../../mfa.exception.js';
+import type { FactorContext } from '../../mfa-factor.js';
+import { RegisterWebauthnDto } from './webauthn.dto.js';
+import { WebauthnRegistrationService } from './webauthn-registration.service.js';
+
+/**
+ * Adding a passkey or security key. Like every enrolment route it also
+ * accepts the enrolment mfaToken, for a user's first factor; who may enrol
+ * is decided by FactorChangePolicyService.
+ */
+@ApiTags('me')
+@ApiBearerAuth()
+@Controller('me/mfa/factors/webauthn')
+export class WebauthnEnrolmentController {
+  constructor(
+    private readonly registration: WebauthnRegistrationService,
+    private readonly users: UsersService,
+  ) {}
+
+  @Post('options')
+  @Authenticated({ mfaPurposes: ['enroll'] })
+  @HttpCode(200)
+  @Throttle({ default: { limit: 10, ttl: 60_000 } })
+  @ApiOperation({ summary: 'Registration options (PublicKeyCredentialCreationOptionsJSON) for navigator.credentials.create()' })
+  async options(@CurrentPrincipal() principal: AccessPrincipal | MfaPrincipal, @ReqMeta() meta: RequestMeta) {
+    return this.registration.options(await this.context(principal, meta));
+  }
+
+  @Post()
+  @Authenticated({ mfaPurposes: ['enroll'] })
+  @Throttle({ default: { limit: 10, ttl: 60_000 } })
+  @ApiOperation({ summary: 'Register the credential created with those options: an active webauthn factor' })
+  async register(@Body() body: RegisterWebauthnDto, @CurrentPrincipal() principal: AccessPrincipal | MfaPrincipal, @ReqMeta() meta: RequestMeta) {
+    return this.registration.register(body.credential, body.label, await this.context(principal, meta));
+  }
+
+  private async context(principal: AccessPrincipal | MfaPrincipal, meta: RequestMeta): Promise<FactorContext> {
+    const user = await this.users.findById(principal.userId);
+    if (!user) throw new MfaException('NOT_FOUND');
+    return { principal, user, meta };
+  }
+}
