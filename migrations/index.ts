@@ -1,5 +1,6 @@
 import { Foundation1795870449320 } from './1795870449320-Foundation.js';
 import { SmsFactor1795871192151 } from './1795871192151-SmsFactor.js';
+import { MfaPolicyVersions1795872000000 } from './1795872000000-MfaPolicyVersions.js';
 import { TotpAndRecoveryCodes1795873000000 } from './1795873000000-TotpAndRecoveryCodes.js';
 import { WebauthnFactor1795874000000 } from './1795874000000-WebauthnFactor.js';
 import { SmsBudgetIndex1795875000000 } from './1795875000000-SmsBudgetIndex.js';
@@ -12,6 +13,7 @@ import { SmsBudgetIndex1795875000000 } from './1795875000000-SmsBudgetIndex.js';
 export const MIGRATIONS: Function[] = [
   Foundation1795870449320,
   SmsFactor1795871192151,
+  MfaPolicyVersions1795872000000,
   TotpAndRecoveryCodes1795873000000,
   WebauthnFactor1795874000000,
   SmsBudgetIndex1795875000000,

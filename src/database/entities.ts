@@ -9,6 +9,7 @@ import { WebauthnChallenge } from '../mfa/factors/webauthn/webauthn-challenge.en
 import { WebauthnCredential } from '../mfa/factors/webauthn/webauthn-credential.entity.js';
 import { Factor } from '../mfa/factor.entity.js';
 import { MfaFailure } from '../mfa/mfa-failure.entity.js';
+import { MfaPolicyVersion } from '../policy/mfa-policy-version.entity.js';
 import { SmsMessage } from '../sms/sms-message.entity.js';
 import { User } from '../users/user.entity.js';
 
@@ -26,6 +27,7 @@ export const ENTITIES = [
   SmsChallenge,
   MfaFailure,
   SmsMessage,
+  MfaPolicyVersion,
   TotpSecret,
   RecoveryCode,
   WebauthnCredential,

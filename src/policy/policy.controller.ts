@@ -1,0 +1,62 @@
+import { Body, Controller, Get, HttpCode, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentPrincipal } from '../auth/guards/access.decorators.js';
+import type { AccessPrincipal } from '../auth/guards/principal.js';
+import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
+import type { MfaPolicy } from './mfa-policy.js';
+import { PolicyService } from './policy.service.js';
+
+/** The example of api.md, shown in the OpenAPI document. */
+const POLICY_EXAMPLE = {
+  version: 3,
+  mode: 'optional',
+  requiredRoles: ['admin'],
+  allowedFactors: ['sms', 'totp', 'webauthn', 'recovery_code'],
+  sms: {
+    codeLength: 6,
+    ttlSeconds: 300,
+    maxAttempts: 5,
+    resendCooldownSeconds: 30,
+    maxResends: 3,
+    maxSendsPerHourPerUser: 10,
+    allowedCountries: [],
+  },
+  stepUpMaxAgeSeconds: 900,
+  mfaTokenTtlSeconds: 300,
+};
+
+/**
+ * The MFA policy, as admins see and change it. Reading needs an aal2 admin;
+ * replacing it also needs a recent second factor, since it can switch MFA off.
+ */
+@ApiTags('admin')
+@ApiBearerAuth()
+@Controller('admin/mfa/policy')
+export class PolicyController {
+  constructor(private readonly policy: PolicyService) {}
+
+  @Get()
+  @Authenticated({ aal: 2, roles: ['admin'] })
+  @ApiOperation({ summary: 'The MFA policy in force, with its version (0 until an admin first changes it)' })
+  current(): Promise<MfaPolicy> {
+    return this.policy.current();
+  }
+
+  @Put()
+  @Authenticated({ aal: 2, roles: ['admin'], stepUp: true })
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Replace the whole MFA policy',
+    description: 'Every field is required; `version` may be sent and is ignored. Returns the new document with its new `version`.',
+  })
+  @ApiBody({ schema: { type: 'object', example: POLICY_EXAMPLE } })
+  replace(
+    // Validated by validatePolicyDocument, not a DTO class: the rules span fields and
+    // the error paths must read `sms.ttlSeconds` / `allowedFactors[2]`.
+    @Body() body: unknown,
+    @CurrentPrincipal() admin: AccessPrincipal,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<MfaPolicy> {
+    return this.policy.replace(body, { userId: admin.userId }, meta);
+  }
+}
