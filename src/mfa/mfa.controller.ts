@@ -6,7 +6,8 @@ import type { MfaPrincipal } from '../auth/guards/principal.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
 import { UsersService } from '../users/users.service.js';
 import { StartChallengeDto, VerifyDto } from './dto/mfa.dto.js';
-import { SmsChallengeService, bindingOf } from './factors/sms/sms-challenge.service.js';
+import { bindingOf } from './challenge-binding.js';
+import { SmsChallengeService } from './factors/sms/sms-challenge.service.js';
 import { MfaService } from './mfa.service.js';
 
 /** The second step of a login or step-up: only an mfaToken gets in. */

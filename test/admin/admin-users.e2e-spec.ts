@@ -34,6 +34,13 @@ describe('administration of users', () => {
     expect(rows).toEqual([{ email: ADMIN.email, roles: ['admin'] }]);
     expect((await t.get('/admin/users', admin.accessToken)).status).toBe(200);
 
+    // The policy is readable and writable with this session.
+    const policy = await t.get('/admin/mfa/policy', admin.accessToken);
+    expect(policy.status).toBe(200);
+    const written = await t.request('PUT', '/admin/mfa/policy', { body: { ...policy.body, mode: 'optional' }, token: admin.accessToken });
+    expect(written.status).toBe(200);
+    expect(written.body.version).toBe(policy.body.version + 1);
+
     // The same admin with a password-only (aal1) session is told to step up.
     const [{ id }] = rows.length ? (await t.db.query(`SELECT id FROM users WHERE email = $1`, [ADMIN.email])).rows : [];
     const { session } = await t.app.get(SessionsService).create({ userId: id, amr: ['pwd'], authTime: t.clock.now(), meta: null });

@@ -2,7 +2,7 @@ import { auditPageQuery, encodeAuditCursor } from '../../src/admin/audit-query.s
 import { ATTEMPT_STATS_SQL, ATTEMPT_TYPES } from '../../src/admin/mfa-stats.service.js';
 import { loginToChallenge, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
 import { startTestApp, type HttpResult, type TestApp } from '../support/test-app.js';
-import { adminAccessToken } from './admin-fixture.js';
+import { adminAccessToken } from '../support/admin-session.js';
 
 const DAY_MS = 86_400_000;
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../../../audit/audit.service.js';
 import { validationFailed } from '../../../common/errors/problem.exception.js';
-import { mfaVerificationsTotal } from '../../../sms/sms-metrics.js';
+import { mfaVerificationsTotal } from '../../mfa-metrics.js';
 import { AccountLimitService } from '../../account-limit.service.js';
 import { MfaException } from '../../mfa.exception.js';
 import type { FactorContext, MfaFactor, SecondFactorProof, VerifyInput } from '../../mfa-factor.js';

@@ -4,7 +4,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AlertService } from '../../../alerts/alert.service.js';
 import { AuditService } from '../../../audit/audit.service.js';
-import type { AccessPrincipal, MfaPrincipal } from '../../../auth/guards/principal.js';
 import { Clock } from '../../../common/clock.js';
 import { SecretsService } from '../../../common/crypto/secrets.service.js';
 import type { RequestMeta } from '../../../common/http/request-meta.js';
@@ -17,28 +16,16 @@ import { isCountryAllowed, maskPhoneNumber } from '../../../sms/phone-number.js'
 import { SmsDeliveryService } from '../../../sms/sms-delivery.service.js';
 import { buildOtpMessage, pickLocale } from '../../../sms/sms-message.js';
 import { AccountLimitService } from '../../account-limit.service.js';
+import type { ChallengeBinding } from '../../challenge-binding.js';
 import type { Factor } from '../../factor.entity.js';
 import { MfaException, retryAfter } from '../../mfa.exception.js';
 import { isUuid, MfaFactorsService } from '../../mfa-factors.service.js';
-import { mfaVerificationsTotal } from '../../../sms/sms-metrics.js';
+import { mfaVerificationsTotal } from '../../mfa-metrics.js';
 import { generateOtpCode, isWellFormedCode } from './otp-code.js';
 import { SmsChallenge, type ChallengePurpose } from './sms-challenge.entity.js';
 
 /** At most this many codes an hour to one phone number, whoever asks (SMS pumping defence). */
 export const MAX_SENDS_PER_HOUR_PER_DESTINATION = 10;
-
-/** Who a challenge belongs to: the login attempt of an mfaToken, or a signed-in session. */
-export interface ChallengeBinding {
-  userId: string;
-  attemptId: string | null;
-  sessionId: string | null;
-}
-
-export function bindingOf(principal: AccessPrincipal | MfaPrincipal): ChallengeBinding {
-  return principal.kind === 'mfa'
-    ? { userId: principal.userId, attemptId: principal.attemptId, sessionId: null }
-    : { userId: principal.userId, attemptId: null, sessionId: principal.sessionId };
-}
 
 export interface SmsChallengeView {
   challengeId: string;

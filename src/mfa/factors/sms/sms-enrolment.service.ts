@@ -9,7 +9,8 @@ import { FactorChangePolicyService } from '../../factor-change-policy.service.js
 import { MfaException } from '../../mfa.exception.js';
 import type { FactorContext } from '../../mfa-factor.js';
 import { MfaFactorsService } from '../../mfa-factors.service.js';
-import { SmsChallengeService, bindingOf } from './sms-challenge.service.js';
+import { bindingOf } from '../../challenge-binding.js';
+import { SmsChallengeService } from './sms-challenge.service.js';
 
 /**
  * Adding a phone: the number becomes a factor only after a code sent to it is

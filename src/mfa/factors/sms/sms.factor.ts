@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { validationFailed } from '../../../common/errors/problem.exception.js';
 import type { Factor } from '../../factor.entity.js';
 import { MfaException } from '../../mfa.exception.js';
 import type { ActivateInput, FactorContext, MfaFactor, SecondFactorProof, VerifyInput } from '../../mfa-factor.js';
 import { MfaFactorsService, isUuid } from '../../mfa-factors.service.js';
-import { SmsChallengeService, bindingOf } from './sms-challenge.service.js';
+import { bindingOf } from '../../challenge-binding.js';
+import { SmsChallengeService } from './sms-challenge.service.js';
 import { SmsChallenge } from './sms-challenge.entity.js';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 
 /** SMS one-time codes (RFC 8176 amr `sms`): a challenge per login, a code sent to the stored number. */
 @Injectable()

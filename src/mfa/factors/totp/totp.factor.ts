@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { AuditService } from '../../../audit/audit.service.js';
 import { Clock } from '../../../common/clock.js';
 import { validationFailed } from '../../../common/errors/problem.exception.js';
-import { mfaVerificationsTotal } from '../../../sms/sms-metrics.js';
+import { mfaVerificationsTotal } from '../../mfa-metrics.js';
 import { AccountLimitService } from '../../account-limit.service.js';
 import type { Factor } from '../../factor.entity.js';
 import { MfaException } from '../../mfa.exception.js';

@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { Clock } from '../../../common/clock.js';
 import { rowsOf } from '../../../database/query-result.js';
 import { isUuid } from '../../mfa-factors.service.js';
-import type { ChallengeBinding } from '../sms/sms-challenge.service.js';
+import type { ChallengeBinding } from '../../challenge-binding.js';
 import { CEREMONY_TIMEOUT_SECONDS } from './webauthn-relying-party.service.js';
 import { WebauthnChallenge, type WebauthnChallengePurpose } from './webauthn-challenge.entity.js';
 

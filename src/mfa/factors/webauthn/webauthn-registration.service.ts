@@ -9,7 +9,7 @@ import { FactorChangePolicyService } from '../../factor-change-policy.service.js
 import { MfaException } from '../../mfa.exception.js';
 import type { FactorContext } from '../../mfa-factor.js';
 import { toFactorView, type FactorView } from '../../mfa-factors.service.js';
-import { bindingOf } from '../sms/sms-challenge.service.js';
+import { bindingOf } from '../../challenge-binding.js';
 import { WebauthnChallengesService } from './webauthn-challenges.service.js';
 import { WebauthnCredentialsService } from './webauthn-credentials.service.js';
 import { WebauthnRelyingPartyService } from './webauthn-relying-party.service.js';
