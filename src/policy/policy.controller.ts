@@ -3,27 +3,11 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '../auth/guards/access.decorators.js';
 import type { AccessPrincipal } from '../auth/guards/principal.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
-import type { MfaPolicy } from './mfa-policy.js';
+import { DEFAULT_MFA_POLICY, type MfaPolicy } from './mfa-policy.js';
 import { PolicyService } from './policy.service.js';
 
 /** The example of api.md, shown in the OpenAPI document. */
-const POLICY_EXAMPLE = {
-  version: 3,
-  mode: 'optional',
-  requiredRoles: ['admin'],
-  allowedFactors: ['sms', 'totp', 'webauthn', 'recovery_code'],
-  sms: {
-    codeLength: 6,
-    ttlSeconds: 300,
-    maxAttempts: 5,
-    resendCooldownSeconds: 30,
-    maxResends: 3,
-    maxSendsPerHourPerUser: 10,
-    allowedCountries: [],
-  },
-  stepUpMaxAgeSeconds: 900,
-  mfaTokenTtlSeconds: 300,
-};
+const POLICY_EXAMPLE = { ...DEFAULT_MFA_POLICY, version: 3 };
 
 /**
  * The MFA policy, as admins see and change it. Reading needs an aal2 admin;

@@ -1,13 +1,5 @@
 import { decodeJwt } from 'jose';
-import { loginToChallenge, nextPhone, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
-
-/** A full aal2 session of a user with an SMS factor, through the real login. */
-async function aal2Session(t: SmsTestApp, email: string, phone: string) {
-  const { mfaToken, challenge } = await loginToChallenge(t, email);
-  const res = await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code: t.lastCode(phone) }, mfaToken);
-  if (res.status !== 200) throw new Error(`verify: ${res.text}`);
-  return res.body as { accessToken: string; refreshToken: string };
-}
+import { aal2Session, nextPhone, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
 
 async function stepUp(t: SmsTestApp, accessToken: string, factorId: string, phone: string) {
   const start = await t.post('/auth/step-up', undefined, accessToken);
@@ -30,13 +22,13 @@ describe('managing factors', () => {
     const user = await userWithSms(t, 'deleter@example.com');
     // A second phone, added from a fresh aal2 session.
     const phoneB = nextPhone();
-    let session = await aal2Session(t, user.email, user.phone);
+    let session = await aal2Session(t, user);
     const enrolB = await t.post('/me/mfa/factors/sms', { phone: phoneB }, session.accessToken);
     expect(enrolB.status).toBe(201);
     await t.post(`/me/mfa/factors/${enrolB.body.factorId}/activate`, { challengeId: enrolB.body.challengeId, code: t.lastCode(phoneB) }, session.accessToken);
 
-    const other = await aal2Session(t, user.email, user.phone); // another device
-    session = await aal2Session(t, user.email, user.phone);
+    const other = await aal2Session(t, user); // another device
+    session = await aal2Session(t, user);
 
     // Sixteen minutes later the session is too old for a factor change (the refresh keeps auth_time).
     t.clock.advance(16 * 60);
@@ -68,7 +60,7 @@ describe('managing factors', () => {
   it('refuses to delete the last factor while the policy requires MFA for the user', async () => {
     const user = await userWithSms(t, 'last-admin@example.com');
     await t.db.query(`UPDATE users SET roles = '{admin}' WHERE id = $1`, [user.userId]);
-    const session = await aal2Session(t, user.email, user.phone);
+    const session = await aal2Session(t, user);
     const res = await t.request('DELETE', `/me/mfa/factors/${user.factorId}`, { token: session.accessToken });
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('CONFLICT');
@@ -77,7 +69,7 @@ describe('managing factors', () => {
 
   it('an optional-MFA user may remove their only factor, and then logs in with a password alone', async () => {
     const user = await userWithSms(t, 'optional@example.com');
-    const session = await aal2Session(t, user.email, user.phone);
+    const session = await aal2Session(t, user);
     expect((await t.request('DELETE', `/me/mfa/factors/${user.factorId}`, { token: session.accessToken })).status).toBe(204);
     const login = await t.post('/auth/login', { email: user.email, password: 'correct horse battery' });
     expect(login.body.status).toBe('authenticated');
@@ -86,7 +78,7 @@ describe('managing factors', () => {
   it("another user's factor cannot be deleted or renamed", async () => {
     const a = await userWithSms(t, 'owner-a@example.com');
     const b = await userWithSms(t, 'owner-b@example.com');
-    const session = await aal2Session(t, a.email, a.phone);
+    const session = await aal2Session(t, a);
     expect((await t.request('DELETE', `/me/mfa/factors/${b.factorId}`, { token: session.accessToken })).status).toBe(404);
     expect((await t.request('PATCH', `/me/mfa/factors/${b.factorId}`, { body: { label: 'mine' }, token: session.accessToken })).status).toBe(404);
     expect((await t.request('DELETE', '/me/mfa/factors/not-a-uuid', { token: session.accessToken })).status).toBe(404);
@@ -94,8 +86,8 @@ describe('managing factors', () => {
 
   it('a new phone tells the old number and signs out the other sessions', async () => {
     const user = await userWithSms(t, 'mover@example.com');
-    const other = await aal2Session(t, user.email, user.phone);
-    const session = await aal2Session(t, user.email, user.phone);
+    const other = await aal2Session(t, user);
+    const session = await aal2Session(t, user);
     const newPhone = nextPhone();
     const enrol = await t.post('/me/mfa/factors/sms', { phone: newPhone }, session.accessToken);
     const before = t.vonage.messages.filter((m) => m.to === user.phone.slice(1)).length;
@@ -113,7 +105,7 @@ describe('managing factors', () => {
 
   it('an SMS factor keeps its masked number as its name', async () => {
     const user = await userWithSms(t, 'renamer@example.com');
-    const session = await aal2Session(t, user.email, user.phone);
+    const session = await aal2Session(t, user);
     const res = await t.request('PATCH', `/me/mfa/factors/${user.factorId}`, { body: { label: 'My phone' }, token: session.accessToken });
     expect(res.status).toBe(409);
   });

@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { loginToChallenge, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
+import { aal2Session, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
 
 const PASSWORD = 'correct horse battery';
 /** Three groups of four Crockford Base32 symbols: 12 × log2(32) = 60 bits (security.md asks for at least 50). */
@@ -15,16 +15,7 @@ describe('recovery codes', () => {
   });
 
   /** A fresh aal2 session, from a login completed with the user's SMS factor. */
-  async function freshAal2(user: { email: string; phone: string }): Promise<string> {
-    const { mfaToken, challenge } = await loginToChallenge(t, user.email);
-    const done = await t.post(
-      '/auth/mfa/verify',
-      { challengeId: challenge.challengeId, code: t.lastCode(user.phone) },
-      mfaToken,
-    );
-    expect(done.status).toBe(200);
-    return done.body.accessToken;
-  }
+  const freshAal2 = async (user: { email: string; phone: string }) => (await aal2Session(t, user)).accessToken;
 
   async function userWithCodes(email: string) {
     const user = await userWithSms(t, email);

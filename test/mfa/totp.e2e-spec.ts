@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { decodeJwt } from 'jose';
 import { SecretsService } from '../../src/common/crypto/secrets.service.js';
 import { base32Decode } from '../../src/mfa/factors/totp/totp.js';
-import { loginToChallenge, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
+import { aal2Session, loginToChallenge, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -50,16 +50,7 @@ describe('TOTP authenticator apps (RFC 6238)', () => {
   };
 
   /** A fresh aal2 session, from a login completed with the user's SMS factor. */
-  async function freshAal2(user: { email: string; phone: string }): Promise<string> {
-    const { mfaToken, challenge } = await loginToChallenge(t, user.email);
-    const done = await t.post(
-      '/auth/mfa/verify',
-      { challengeId: challenge.challengeId, code: t.lastCode(user.phone) },
-      mfaToken,
-    );
-    expect(done.status).toBe(200);
-    return done.body.accessToken;
-  }
+  const freshAal2 = async (user: { email: string; phone: string }) => (await aal2Session(t, user)).accessToken;
 
   async function userWithTotp(email: string) {
     const user = await userWithSms(t, email);

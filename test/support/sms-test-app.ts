@@ -75,3 +75,11 @@ export async function loginToChallenge(t: SmsTestApp, email: string, password = 
   if (challenge.status !== 201) throw new Error(`challenge: ${challenge.status} ${challenge.text}`);
   return { mfaToken, factorId, login: login.body, challenge: challenge.body };
 }
+
+/** A full aal2 session of a user with an SMS factor, through the real login. */
+export async function aal2Session(t: SmsTestApp, user: { email: string; phone: string }, password = 'correct horse battery') {
+  const { mfaToken, challenge } = await loginToChallenge(t, user.email, password);
+  const res = await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code: t.lastCode(user.phone) }, mfaToken);
+  if (res.status !== 200) throw new Error(`verify: ${res.status} ${res.text}`);
+  return res.body as { accessToken: string; refreshToken: string };
+}
