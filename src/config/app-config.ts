@@ -26,6 +26,11 @@ export interface AppConfig {
   keys: {
     /** PEM (PKCS#8) Ed25519 or P-256 private key; null → generated into the data directory (not in production). */
     jwtPrivateKeyPem: string | null;
+    /**
+     * Public keys (PEM) of earlier signing keys, still published and accepted
+     * until the tokens they signed have expired: rotation by `kid`.
+     */
+    jwtPreviousPublicKeysPem: string[];
     /** Root secret from which the HMAC and encryption keys are derived; null → generated (not in production). */
     appSecret: string | null;
   };
@@ -66,6 +71,7 @@ const envSchema = z.object({
   VONAGE_REST_HOST: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   VONAGE_SIGNATURE_SECRET: optionalString,
   JWT_PRIVATE_KEY: optionalString,
+  JWT_PREVIOUS_PUBLIC_KEYS: optionalString,
   APP_SECRET: optionalString,
   BOOTSTRAP_ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
   BOOTSTRAP_ADMIN_PASSWORD: optionalString,
@@ -110,6 +116,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.APP_SECRET && Buffer.from(e.APP_SECRET, 'utf8').length < 32) {
     problems.push('APP_SECRET: at least 32 characters (e.g. `openssl rand -base64 48`)');
   }
+  if (e.JWT_PREVIOUS_PUBLIC_KEYS && splitPems(e.JWT_PREVIOUS_PUBLIC_KEYS).length === 0) {
+    problems.push('JWT_PREVIOUS_PUBLIC_KEYS: must hold one or more PEM public keys');
+  }
   if (e.JWT_PRIVATE_KEY && !e.JWT_PRIVATE_KEY.includes('PRIVATE KEY')) {
     problems.push('JWT_PRIVATE_KEY: must be a PEM private key (PKCS#8, Ed25519 or P-256)');
   }
@@ -153,7 +162,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         signatureSecret: e.VONAGE_SIGNATURE_SECRET ?? null,
       },
     },
-    keys: { jwtPrivateKeyPem: e.JWT_PRIVATE_KEY ?? null, appSecret: e.APP_SECRET ?? null },
+    keys: {
+      jwtPrivateKeyPem: e.JWT_PRIVATE_KEY ?? null,
+      jwtPreviousPublicKeysPem: splitPems(e.JWT_PREVIOUS_PUBLIC_KEYS),
+      appSecret: e.APP_SECRET ?? null,
+    },
     bootstrapAdmin:
       e.BOOTSTRAP_ADMIN_EMAIL && e.BOOTSTRAP_ADMIN_PASSWORD
         ? { email: e.BOOTSTRAP_ADMIN_EMAIL, password: e.BOOTSTRAP_ADMIN_PASSWORD }
@@ -171,6 +184,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 function requireSecret(problems: string[], name: string, value: string | undefined): void {
   if (!value) problems.push(`${name}: required in production`);
   else if (PLACEHOLDER.test(value.trim())) problems.push(`${name}: still a placeholder value`);
+}
+
+/** Several PEM blocks in one variable, one after another. */
+function splitPems(value: string | undefined): string[] {
+  return (value ?? '').match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [];
 }
 
 function splitList(value: string | undefined): string[] {

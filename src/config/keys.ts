@@ -15,8 +15,12 @@ export interface SigningKey {
 }
 
 /** Every key the process uses, resolved once at boot. */
+export type VerificationKey = Omit<SigningKey, 'privateKey'>;
+
 export interface AppKeys {
   signing: SigningKey;
+  /** Earlier signing keys: their tokens still verify until they expire (rotation by kid). */
+  previous: VerificationKey[];
   /** HMAC-SHA-256 key for one-time codes (security.md: keyed hash, never plaintext). */
   otpHashKey: Buffer;
   /** HMAC-SHA-256 key for refresh tokens and recovery codes. */
@@ -42,11 +46,12 @@ export async function resolveKeys(config: AppConfig): Promise<AppKeys> {
   secret ??= randomBytes(48).toString('base64url');
   return {
     signing: await signingKeyFromPem(pem),
+    previous: await Promise.all(config.keys.jwtPreviousPublicKeysPem.map(verificationKeyFromPem)),
     ...deriveSecrets(secret),
   };
 }
 
-export function deriveSecrets(secret: string): Omit<AppKeys, 'signing'> {
+export function deriveSecrets(secret: string): Omit<AppKeys, 'signing' | 'previous'> {
   // HKDF (RFC 5869) gives independent keys per purpose from one root secret,
   // so a leak of one derived key says nothing about the others.
   const derive = (info: string) => Buffer.from(hkdfSync('sha256', secret, 'sesame', info, 32));
@@ -59,17 +64,25 @@ export function deriveSecrets(secret: string): Omit<AppKeys, 'signing'> {
 
 export async function signingKeyFromPem(pem: string): Promise<SigningKey> {
   const privateKey = createPrivateKey(pem);
-  const publicKey = createPublicKey(privateKey);
+  return { ...(await describePublicKey(createPublicKey(privateKey))), privateKey };
+}
+
+export function verificationKeyFromPem(pem: string): Promise<VerificationKey> {
+  return describePublicKey(createPublicKey(pem));
+}
+
+/** The algorithm follows from the key type, and the kid is the RFC 7638 thumbprint. */
+async function describePublicKey(publicKey: KeyObject): Promise<VerificationKey> {
   let alg: SigningAlgorithm;
-  if (privateKey.asymmetricKeyType === 'ed25519') alg = 'EdDSA';
-  else if (privateKey.asymmetricKeyType === 'ec' && privateKey.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
+  if (publicKey.asymmetricKeyType === 'ed25519') alg = 'EdDSA';
+  else if (publicKey.asymmetricKeyType === 'ec' && publicKey.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
     alg = 'ES256';
   } else {
-    throw new Error('JWT_PRIVATE_KEY must be an Ed25519 or P-256 key');
+    throw new Error('JWT keys must be Ed25519 or P-256 keys');
   }
   const jwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk);
-  return { alg, kid, privateKey, publicKey, publicJwk: { ...jwk, kid, alg, use: 'sig' } };
+  return { alg, kid, publicKey, publicJwk: { ...jwk, kid, alg, use: 'sig' } };
 }
 
 function generateSigningPem(): string {

@@ -47,7 +47,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     : await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...options.env });
   options.configure?.(config);
-  const keys = options.sharing?.keys ?? (await resolveKeys(config));
+  // A shared instance uses the same keys, unless the test gives it a signing key of its own (rotation).
+  const keys = options.sharing && !options.env?.JWT_PRIVATE_KEY ? options.sharing.keys : await resolveKeys(config);
   const clock = new FakeClock();
   const logs: string[] = [];
   const logStream = new Writable({

@@ -94,9 +94,9 @@ export class TokenService {
     return { sub, jti, purpose, sid: sid ?? null };
   }
 
-  /** The public half of the signing key, for `/.well-known/jwks.json`. */
+  /** The public halves of the current and earlier signing keys, for `/.well-known/jwks.json`. */
   jwks(): { keys: object[] } {
-    return { keys: [this.keys.signing.publicJwk] };
+    return { keys: [this.keys.signing, ...this.keys.previous].map((k) => k.publicJwk) };
   }
 
   private async sign(
@@ -117,18 +117,20 @@ export class TokenService {
   }
 
   private async verify(token: string, expected: { typ: string; aud: string }): Promise<JWTPayload> {
-    const { alg, kid, publicKey } = this.keys.signing;
+    const known = [this.keys.signing, ...this.keys.previous];
     try {
       const { payload } = await jwtVerify(
         token,
         (header: JWTHeaderParameters) => {
-          // Keys are chosen by kid; an unknown kid is refused rather than tried against every key.
-          if (header.kid !== kid) throw new InvalidTokenError('unknown kid');
-          return publicKey;
+          // Keys are chosen by kid; an unknown kid is refused rather than tried against every key,
+          // and the algorithm must be the one that key signs with.
+          const key = known.find((k) => k.kid === header.kid);
+          if (!key || header.alg !== key.alg) throw new InvalidTokenError('unknown kid');
+          return key.publicKey;
         },
         {
           // Pinned: `none`, HS256-with-the-public-key and any other algorithm are refused.
-          algorithms: [alg],
+          algorithms: [...new Set(known.map((k) => k.alg))],
           issuer: ISSUER,
           audience: expected.aud,
           typ: expected.typ,
