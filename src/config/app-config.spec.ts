@@ -45,3 +45,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(ConfigError);
   });
 });
+
+describe('key configuration', () => {
+  it('accepts PEM keys written on one line with \\n escapes', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const oneLine = (pem: string) => pem.trim().replace(/\n/g, '\\n');
+    const config = loadConfig({
+      JWT_PRIVATE_KEY: oneLine(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+      JWT_PREVIOUS_PUBLIC_KEYS: oneLine(publicKey.export({ type: 'spki', format: 'pem' }).toString()),
+    });
+    expect(config.keys.jwtPrivateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(config.keys.jwtPreviousPublicKeysPem).toHaveLength(1);
+    const { resolveKeys } = await import('./keys.js');
+    const keys = await resolveKeys({ ...config, env: 'test' });
+    expect(keys.signing.alg).toBe('EdDSA');
+    expect(keys.previous[0].kid).toEqual(expect.any(String));
+  });
+});

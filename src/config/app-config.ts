@@ -163,8 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     },
     keys: {
-      jwtPrivateKeyPem: e.JWT_PRIVATE_KEY ?? null,
-      jwtPreviousPublicKeysPem: splitPems(e.JWT_PREVIOUS_PUBLIC_KEYS),
+      jwtPrivateKeyPem: unescapeNewlines(e.JWT_PRIVATE_KEY) ?? null,
+      jwtPreviousPublicKeysPem: splitPems(unescapeNewlines(e.JWT_PREVIOUS_PUBLIC_KEYS)),
       appSecret: e.APP_SECRET ?? null,
     },
     bootstrapAdmin:
@@ -184,6 +184,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 function requireSecret(problems: string[], name: string, value: string | undefined): void {
   if (!value) problems.push(`${name}: required in production`);
   else if (PLACEHOLDER.test(value.trim())) problems.push(`${name}: still a placeholder value`);
+}
+
+/** PEM in a one-line variable (docker-compose, .env files) arrives with literal `\n`. */
+function unescapeNewlines(value: string | undefined): string | undefined {
+  return value?.replace(/\\n/g, '\n');
 }
 
 /** Several PEM blocks in one variable, one after another. */
