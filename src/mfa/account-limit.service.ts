@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { AbuseMonitorService } from '../alerts/abuse-monitor.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
@@ -23,6 +24,7 @@ export class AccountLimitService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly monitor: AbuseMonitorService,
   ) {}
 
   /** Throws 429 when the account may not try another second factor now. */
@@ -45,6 +47,7 @@ export class AccountLimitService {
 
   async recordFailure(userId: string, factorType: string): Promise<void> {
     await this.dataSource.manager.insert(MfaFailure, { userId, factorType, createdAt: this.clock.now() });
+    await this.monitor.afterFailedAttempt();
   }
 
   /** Failures in the last hour (since the last admin unlock), and how long the account must wait. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { AbuseMonitorService } from '../alerts/abuse-monitor.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { SecretsService } from '../common/crypto/secrets.service.js';
@@ -62,6 +63,7 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
     private readonly secrets: SecretsService,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly monitor: AbuseMonitorService,
     @Inject(SMS_WORKER_INTERVAL_MS) private readonly workerIntervalMs: number,
   ) {}
 
@@ -248,6 +250,7 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
     }
     await this.dataSource.manager.update(SmsMessage, { id: message.id }, patch);
     smsMessagesTotal.inc({ provider: message.provider, country: message.destinationCountry, status: patch.status ?? 'unknown' });
+    if (message.kind === 'otp' && outcome.status === 'sent') await this.monitor.afterSmsSent(message.destinationCountry);
     if (message.kind === 'otp' && (outcome.status === 'sent' || outcome.status === 'failed')) {
       await this.audit.record({
         type: outcome.status === 'sent' ? 'mfa.code.sent' : 'mfa.code.send_failed',

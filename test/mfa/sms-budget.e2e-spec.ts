@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { nextPhone, startSmsTestApp, type SmsTestApp } from '../support/sms-test-app.js';
+import { loginToChallenge, nextPhone, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
 
 describe('global hourly SMS budget', () => {
   let t: SmsTestApp;
@@ -46,5 +46,56 @@ describe('global hourly SMS budget', () => {
     await t.post('/auth/register', { email: 'later@example.com', password: 'correct horse battery' });
     const login = await t.post('/auth/login', { email: 'later@example.com', password: 'correct horse battery' });
     expect((await t.post('/me/mfa/factors/sms', { phone: nextPhone() }, login.body.accessToken)).status).toBe(201);
+  });
+});
+
+describe('abuse alerts', () => {
+  let t: SmsTestApp;
+  let hook: Server;
+  const alerts: any[] = [];
+
+  beforeAll(async () => {
+    hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        alerts.push(JSON.parse(body));
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const { port } = hook.address() as AddressInfo;
+    // Budget 50: one country reaching 10 codes an hour (a fifth of it, at least 10) is a spike.
+    t = await startSmsTestApp({ env: { SMS_HOURLY_BUDGET: '50', ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts` } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await new Promise((resolve) => hook.close(resolve));
+  });
+
+  it('alerts on an SMS volume spike to one country, naming the country and never a number', async () => {
+    for (let i = 0; i < 10; i++) {
+      await t.post('/auth/register', { email: `spike${i}@example.com`, password: 'correct horse battery' });
+      const login = await t.post('/auth/login', { email: `spike${i}@example.com`, password: 'correct horse battery' });
+      expect((await t.post('/me/mfa/factors/sms', { phone: nextPhone() }, login.body.accessToken)).status).toBe(201);
+      t.clock.advance(31); // each process re-counts at most every 30 s
+    }
+    const spike = alerts.filter((a) => a.kind === 'sms_country_spike');
+    expect(spike).toHaveLength(1);
+    expect(spike[0].details).toMatchObject({ country: 'GB', sentLastHour: 10, threshold: 10 });
+    expect(JSON.stringify(spike[0])).not.toMatch(/\+?447400/);
+  });
+
+  it('alerts on a wave of locked challenges', async () => {
+    await t.db.query(
+      `INSERT INTO audit_events (type, created_at) SELECT 'mfa.challenge.locked', now() FROM generate_series(1, 19)`,
+    );
+    const user = await userWithSms(t, 'waver@example.com');
+    const { mfaToken, challenge } = await loginToChallenge(t, user.email);
+    const wrong = t.lastCode(user.phone) === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++) await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code: wrong }, mfaToken);
+    expect(alerts.filter((a) => a.kind === 'lockout_wave')).toEqual([
+      expect.objectContaining({ details: { lastTenMinutes: 20, threshold: 20 } }),
+    ]);
   });
 });

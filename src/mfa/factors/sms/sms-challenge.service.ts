@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { AbuseMonitorService } from '../../../alerts/abuse-monitor.service.js';
 import { AlertService } from '../../../alerts/alert.service.js';
 import { AuditService } from '../../../audit/audit.service.js';
 import { Clock } from '../../../common/clock.js';
@@ -60,6 +61,7 @@ export class SmsChallengeService implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly alerts: AlertService,
+    private readonly monitor: AbuseMonitorService,
   ) {}
 
   onModuleInit(): void {
@@ -187,6 +189,7 @@ export class SmsChallengeService implements OnModuleInit {
       });
       if (attemptsRemaining === 0) {
         await this.audit.record({ type: 'mfa.challenge.locked', userId: binding.userId, meta, metadata: { challengeId: challenge.id } });
+        await this.monitor.afterLockout();
       }
       mfaVerificationsTotal.inc({ factor: 'sms', result: 'invalid' });
       throw new MfaException('MFA_INVALID_CODE', { extensions: { attemptsRemaining } });
