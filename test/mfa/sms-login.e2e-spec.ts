@@ -1,4 +1,5 @@
 import { decodeJwt } from 'jose';
+import { routeInventory } from '../support/route-inventory.js';
 import { loginToChallenge, nextPhone, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
 
 describe('SMS second factor: enrol, log in, verify', () => {
@@ -77,29 +78,25 @@ describe('SMS second factor: enrol, log in, verify', () => {
     expect(again.body.code).toBe('MFA_TOKEN_INVALID');
   });
 
-  it('an access token is refused by the MFA routes, and an mfaToken by everything else', async () => {
+  it('every route that takes an access token refuses an mfaToken, and every mfaToken route refuses an access token', async () => {
     const user = await userWithSms(t, 'crossing@example.com');
-    const { mfaToken, challenge } = await loginToChallenge(t, user.email);
-    for (const [path, body] of [
-      ['/auth/mfa/challenges', { factorId: user.factorId }],
-      [`/auth/mfa/challenges/${challenge.challengeId}/resend`, undefined],
-      ['/auth/mfa/verify', { challengeId: challenge.challengeId, code: '000000' }],
-    ] as const) {
-      const res = await t.post(path, body, user.accessToken);
-      expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status: 401, code: 'MFA_TOKEN_INVALID' });
+    const { mfaToken } = await loginToChallenge(t, user.email);
+    const routes = routeInventory(t.app);
+    const path = (p: string) => p.replace(/:\w+/g, '00000000-0000-0000-0000-000000000000');
+
+    const accessRoutes = routes.filter((r) => r.requirement?.kind === 'access');
+    expect(accessRoutes.length).toBeGreaterThan(15);
+    for (const route of accessRoutes) {
+      const res = await t.request(route.method, path(route.path), { token: mfaToken, body: route.method === 'GET' ? undefined : {} });
+      expect({ route: `${route.method} ${route.path}`, status: res.status }).toEqual({ route: `${route.method} ${route.path}`, status: 401 });
     }
-    for (const [method, path] of [
-      ['GET', '/auth/me'],
-      ['GET', '/me/mfa/factors'],
-      ['POST', '/auth/logout'],
-      ['POST', '/auth/step-up'],
-    ]) {
-      const res = await t.request(method, path, { token: mfaToken });
-      expect({ path, status: res.status }).toEqual({ path, status: 401 });
+
+    const mfaRoutes = routes.filter((r) => r.requirement?.kind === 'mfa');
+    expect(mfaRoutes.map((r) => r.path).sort()).toEqual(['/auth/mfa/challenges', '/auth/mfa/challenges/:id/resend', '/auth/mfa/verify']);
+    for (const route of mfaRoutes) {
+      const res = await t.request(route.method, path(route.path), { token: user.accessToken, body: route.method === 'GET' ? undefined : {} });
+      expect({ route: route.path, status: res.status, code: res.body.code }).toEqual({ route: route.path, status: 401, code: 'MFA_TOKEN_INVALID' });
     }
-    // A login mfaToken cannot enrol factors either: that is the enrolment token's one job.
-    const enrol = await t.post('/me/mfa/factors/sms', { phone: nextPhone() }, mfaToken);
-    expect(enrol.status).toBe(401);
   });
 
   it('the mfaToken expires after 5 minutes', async () => {
