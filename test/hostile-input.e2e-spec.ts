@@ -1,4 +1,5 @@
 import { routeInventory, type RouteInfo } from './support/route-inventory.js';
+import { adminAccessToken } from './support/admin-session.js';
 import { registerAndLogin, startTestApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -29,10 +30,16 @@ const bodies: Array<[string, { body?: unknown; raw?: string; headers?: Record<st
 describe('hostile input', () => {
   let t: TestApp;
   let accessToken: string;
+  let adminToken: string;
+  let mfaToken: string;
   let routes: RouteInfo[];
   beforeAll(async () => {
     t = await startTestApp();
     accessToken = (await registerAndLogin(t, 'hostile@example.com')).accessToken;
+    // An aal2 admin gets past every guard, so the admin routes' own validation is what answers.
+    adminToken = (await adminAccessToken(t, 'hostile-admin@example.com')).accessToken;
+    const stepUp = await t.post('/auth/step-up', undefined, accessToken);
+    mfaToken = stepUp.body.mfaToken;
     routes = routeInventory(t.app);
   });
   afterAll(async () => {
@@ -57,7 +64,15 @@ describe('hostile input', () => {
     expect(targets.length).toBeGreaterThan(2);
     for (const route of targets) {
       const path = route.path.replace(/:\w+/g, '00000000-0000-0000-0000-000000000000');
-      const token = route.requirement?.kind === 'access' ? accessToken : undefined;
+      const requirement = route.requirement;
+      const token =
+        requirement?.kind === 'mfa'
+          ? mfaToken
+          : requirement?.kind === 'access'
+            ? requirement.roles.includes('admin')
+              ? adminToken
+              : accessToken
+            : undefined;
       for (const [label, payload] of bodies) {
         const res = await t.request(route.method, path, { ...payload, token });
         // A route may legitimately accept an empty body (logout); anything it does accept is not a 5xx.
