@@ -16,6 +16,7 @@ import { loggerOptions } from './common/logging.js';
 import { CoreModule } from './common/core.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { HealthModule } from './health/health.module.js';
+import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { MfaModule } from './mfa/mfa.module.js';
 import { PolicyModule } from './policy/policy.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -45,6 +46,7 @@ export class AppModule {
         MfaModule.register(runtime),
         HealthModule,
         AdminModule,
+        MaintenanceModule,
       ],
       providers: [
         // Guards run in this order: throttling first, so floods are turned away before any token work.

@@ -1,0 +1,60 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { InjectConfig } from '../config/config.tokens.js';
+import type { AppConfig } from '../config/app-config.js';
+import { affectedOf } from '../database/query-result.js';
+
+const DAY_MS = 24 * 3600_000;
+
+/**
+ * What is kept, and for how long. Short-lived rows go once they can no longer
+ * matter; the audit log and the SMS outbox (the delivery figures) are kept.
+ */
+export const RETENTION = [
+  // One-time state: useless a day after it expired.
+  { table: 'login_attempts', column: 'expires_at', keepMs: DAY_MS },
+  { table: 'sms_challenges', column: 'expires_at', keepMs: DAY_MS },
+  { table: 'webauthn_challenges', column: 'expires_at', keepMs: DAY_MS },
+  // The account-level limit looks back one hour.
+  { table: 'mfa_failures', column: 'created_at', keepMs: DAY_MS },
+  // Sessions (and their refresh tokens, by cascade) a month after they ended.
+  { table: 'sessions', column: 'expires_at', keepMs: 30 * DAY_MS },
+  { table: 'sessions', column: 'revoked_at', keepMs: 30 * DAY_MS },
+] as const;
+
+/** Hourly clean-up of expired one-time state, so tables stay small and indexes stay hot. */
+@Injectable()
+export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Retention');
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // Tests call pruneOnce() themselves; every instance may prune, the deletes are idempotent.
+    if (this.config.env === 'test') return;
+    this.timer = setInterval(() => void this.pruneOnce().catch((e) => this.logger.warn({ err: e }, 'prune failed')), 3600_000);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async pruneOnce(): Promise<Record<string, number>> {
+    const now = this.clock.now().getTime();
+    const removed: Record<string, number> = {};
+    for (const rule of RETENTION) {
+      const result = await this.dataSource.query(`DELETE FROM "${rule.table}" WHERE "${rule.column}" < $1`, [new Date(now - rule.keepMs)]);
+      removed[rule.table] = (removed[rule.table] ?? 0) + affectedOf(result);
+    }
+    this.logger.log({ removed }, 'expired rows pruned');
+    return removed;
+  }
+}
