@@ -2,22 +2,29 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loginToChallenge, nextPhone, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
 
+/** A local webhook receiver that keeps every alert it is sent. */
+async function startAlertSink(alerts: any[]): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      alerts.push(JSON.parse(body));
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
 describe('global hourly SMS budget', () => {
   let t: SmsTestApp;
   let hook: Server;
   const alerts: any[] = [];
 
   beforeAll(async () => {
-    hook = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        alerts.push(JSON.parse(body));
-        res.end();
-      });
-    });
-    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-    const { port } = hook.address() as AddressInfo;
+    const sink = await startAlertSink(alerts);
+    hook = sink.server;
+    const port = sink.port;
     t = await startSmsTestApp({ env: { SMS_HOURLY_BUDGET: '3', ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts` } });
   });
   afterAll(async () => {
@@ -55,16 +62,9 @@ describe('abuse alerts', () => {
   const alerts: any[] = [];
 
   beforeAll(async () => {
-    hook = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        alerts.push(JSON.parse(body));
-        res.end();
-      });
-    });
-    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-    const { port } = hook.address() as AddressInfo;
+    const sink = await startAlertSink(alerts);
+    hook = sink.server;
+    const port = sink.port;
     // Budget 50: one country reaching 10 codes an hour (a fifth of it, at least 10) is a spike.
     t = await startSmsTestApp({ env: { SMS_HOURLY_BUDGET: '50', ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts` } });
   });
