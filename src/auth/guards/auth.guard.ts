@@ -1,6 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
+import { decodeProtectedHeader } from 'jose';
 import { Clock } from '../../common/clock.js';
 import { isFreshEnough } from '../../mfa/assurance.js';
 import { PolicyService } from '../../policy/policy.service.js';
@@ -43,7 +44,7 @@ export class AuthGuard implements CanActivate {
       req.principal = await this.mfaPrincipal(token, requirement.purposes, requirement.allowConsumed);
       return true;
     }
-    if (requirement.mfaPurposes.length > 0 && token && (await this.looksLikeMfaToken(token))) {
+    if (requirement.mfaPurposes.length > 0 && token && declaresMfaType(token)) {
       req.principal = await this.mfaPrincipal(token, requirement.mfaPurposes);
       return true;
     }
@@ -106,14 +107,18 @@ export class AuthGuard implements CanActivate {
       attemptConsumed: attempt.consumedAt !== null,
     };
   }
+}
 
-  private async looksLikeMfaToken(token: string): Promise<boolean> {
-    try {
-      await this.tokens.verifyMfa(token);
-      return true;
-    } catch {
-      return false;
-    }
+/**
+ * Which guard path a token takes is read from its (unverified) header; the
+ * chosen path then verifies it in full, pinned to that type and audience, so
+ * a forged header only leads to a refusal.
+ */
+function declaresMfaType(token: string): boolean {
+  try {
+    return decodeProtectedHeader(token).typ === 'mfa+jwt';
+  } catch {
+    return false;
   }
 }
 
