@@ -1,6 +1,26 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loginToChallenge, nextPhone, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
+import { registerAndLogin } from '../support/test-app.js';
+
+/** The app with a local webhook receiver that keeps every alert it is sent. */
+async function startWithAlertSink(budget: number) {
+  const alerts: any[] = [];
+  const sink = await startAlertSink(alerts);
+  const t = await startSmsTestApp({
+    env: { SMS_HOURLY_BUDGET: String(budget), ALERT_WEBHOOK_URL: `http://127.0.0.1:${sink.port}/alerts` },
+  });
+  const close = async () => {
+    await t.close();
+    await new Promise((resolve) => sink.server.close(resolve));
+  };
+  return { t, alerts, close };
+}
+
+/** A signed-in user's access token. */
+async function signedIn(t: SmsTestApp, email: string): Promise<string> {
+  return (await registerAndLogin(t, email)).accessToken;
+}
 
 /** A local webhook receiver that keeps every alert it is sent. */
 async function startAlertSink(alerts: any[]): Promise<{ server: Server; port: number }> {
@@ -18,27 +38,19 @@ async function startAlertSink(alerts: any[]): Promise<{ server: Server; port: nu
 
 describe('global hourly SMS budget', () => {
   let t: SmsTestApp;
-  let hook: Server;
-  const alerts: any[] = [];
-
+  let alerts: any[];
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    const sink = await startAlertSink(alerts);
-    hook = sink.server;
-    const port = sink.port;
-    t = await startSmsTestApp({ env: { SMS_HOURLY_BUDGET: '3', ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts` } });
+    ({ t, alerts, close } = await startWithAlertSink(3));
   });
-  afterAll(async () => {
-    await t.close();
-    await new Promise((resolve) => hook.close(resolve));
-  });
+  afterAll(() => close());
 
   it('stops sending codes to anyone once the budget is spent, and alerts once', async () => {
     const statuses: number[] = [];
     const codes: Array<string | undefined> = [];
     for (let i = 0; i < 5; i++) {
-      await t.post('/auth/register', { email: `b${i}@example.com`, password: 'correct horse battery' });
-      const login = await t.post('/auth/login', { email: `b${i}@example.com`, password: 'correct horse battery' });
-      const res = await t.post('/me/mfa/factors/sms', { phone: nextPhone() }, login.body.accessToken);
+      const token = await signedIn(t, `b${i}@example.com`);
+      const res = await t.post('/me/mfa/factors/sms', { phone: nextPhone() }, token);
       statuses.push(res.status);
       codes.push(res.body.code);
     }
@@ -50,34 +62,25 @@ describe('global hourly SMS budget', () => {
 
     // An hour later the budget is available again.
     t.clock.advance(3601);
-    await t.post('/auth/register', { email: 'later@example.com', password: 'correct horse battery' });
-    const login = await t.post('/auth/login', { email: 'later@example.com', password: 'correct horse battery' });
-    expect((await t.post('/me/mfa/factors/sms', { phone: nextPhone() }, login.body.accessToken)).status).toBe(201);
+    const token = await signedIn(t, 'later@example.com');
+    expect((await t.post('/me/mfa/factors/sms', { phone: nextPhone() }, token)).status).toBe(201);
   });
 });
 
 describe('abuse alerts', () => {
   let t: SmsTestApp;
-  let hook: Server;
-  const alerts: any[] = [];
-
+  let alerts: any[];
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    const sink = await startAlertSink(alerts);
-    hook = sink.server;
-    const port = sink.port;
     // Budget 50: one country reaching 10 codes an hour (a fifth of it, at least 10) is a spike.
-    t = await startSmsTestApp({ env: { SMS_HOURLY_BUDGET: '50', ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts` } });
+    ({ t, alerts, close } = await startWithAlertSink(50));
   });
-  afterAll(async () => {
-    await t.close();
-    await new Promise((resolve) => hook.close(resolve));
-  });
+  afterAll(() => close());
 
   it('alerts on an SMS volume spike to one country, naming the country and never a number', async () => {
     for (let i = 0; i < 10; i++) {
-      await t.post('/auth/register', { email: `spike${i}@example.com`, password: 'correct horse battery' });
-      const login = await t.post('/auth/login', { email: `spike${i}@example.com`, password: 'correct horse battery' });
-      expect((await t.post('/me/mfa/factors/sms', { phone: nextPhone() }, login.body.accessToken)).status).toBe(201);
+      const token = await signedIn(t, `spike${i}@example.com`);
+      expect((await t.post('/me/mfa/factors/sms', { phone: nextPhone() }, token)).status).toBe(201);
       t.clock.advance(31); // each process re-counts at most every 30 s
     }
     const spike = alerts.filter((a) => a.kind === 'sms_country_spike');
