@@ -4,6 +4,7 @@ import { MfaPolicyVersions1795872000000 } from './1795872000000-MfaPolicyVersion
 import { TotpAndRecoveryCodes1795873000000 } from './1795873000000-TotpAndRecoveryCodes.js';
 import { WebauthnFactor1795874000000 } from './1795874000000-WebauthnFactor.js';
 import { SmsBudgetIndex1795875000000 } from './1795875000000-SmsBudgetIndex.js';
+import { AtomicCounters1795876000000 } from './1795876000000-AtomicCounters.js';
 
 /**
  * Migrations in the order they run (TypeORM also orders them by the
@@ -17,4 +18,5 @@ export const MIGRATIONS: Function[] = [
   TotpAndRecoveryCodes1795873000000,
   WebauthnFactor1795874000000,
   SmsBudgetIndex1795875000000,
+  AtomicCounters1795876000000,
 ];

@@ -97,6 +97,7 @@ export class AdminUsersService {
     const user = await this.requireUser(userId);
     // Failures before this moment stop counting; the audit log keeps them.
     await this.dataSource.manager.update(User, { id: user.id }, { mfaUnlockedAt: this.clock.now() });
+    await this.accountLimit.unlock(user.id);
     await this.audit.record({ type: 'admin.user.unlocked', userId: user.id, actorId, meta });
   }
 

@@ -2,7 +2,6 @@ import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
-import { UsersService } from '../users/users.service.js';
 import { AuthService } from './auth.service.js';
 import { LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
 import { Authenticated, CurrentPrincipal, Public } from './guards/access.decorators.js';
@@ -15,7 +14,6 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly registration: RegistrationService,
-    private readonly users: UsersService,
   ) {}
 
   @Post('register')
@@ -69,11 +67,10 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'The caller and the assurance of their session' })
   async me(@CurrentPrincipal() principal: AccessPrincipal) {
-    const user = await this.users.findById(principal.userId);
     return {
       id: principal.userId,
-      email: user?.email,
-      roles: user?.roles ?? principal.roles,
+      email: principal.user.email,
+      roles: principal.roles,
       aal: principal.aal,
       amr: principal.amr,
       authTime: principal.authTime.toISOString(),

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { LoginAttemptsRepository } from './sessions/login-attempts.repository.js';
+import { SessionsRepository } from './sessions/sessions.repository.js';
 import { APP_GUARD } from '@nestjs/core';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
@@ -18,9 +20,11 @@ import { TokenService } from './tokens/token.service.js';
     RegistrationService,
     SessionsService,
     LoginAttemptsService,
+    LoginAttemptsRepository,
+    SessionsRepository,
     TokenService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService, SessionsService, TokenService],
+  exports: [AuthService, SessionsService, TokenService, LoginAttemptsService],
 })
 export class AuthModule {}

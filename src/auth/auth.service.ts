@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
+import type { Tx } from '../database/database.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { decideLogin, type Amr } from '../mfa/assurance.js';
 import { FactorDirectory, type FactorSummary } from '../mfa/factor-directory.js';
@@ -34,7 +33,6 @@ export type LoginResponse =
 @Injectable()
 export class AuthService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly attempts: LoginAttemptsService,
@@ -90,27 +88,24 @@ export class AuthService {
    * the same transaction: consumes the mfaToken, then creates the full session
    * (or upgrades the step-up session) and returns tokens.
    */
-  async completeSecondFactor(principal: MfaPrincipal, method: Amr, meta: RequestMeta, manager: EntityManager): Promise<TokensResponse> {
-    if (!(await this.attempts.consume(principal.attemptId, manager))) throw new AuthException('MFA_TOKEN_INVALID');
-    const user = await this.users.findById(principal.userId);
-    if (!user) throw new AuthException('MFA_TOKEN_INVALID');
+  async completeSecondFactor(principal: MfaPrincipal, method: Amr, meta: RequestMeta, tx: Tx): Promise<TokensResponse> {
+    if (!(await this.attempts.consume(principal.attemptId, tx))) throw new AuthException('MFA_TOKEN_INVALID');
+    const user = principal.user;
     let issued: { session: Session; refreshToken: string };
     if (principal.purpose === 'step_up' && principal.sessionId) {
-      const session = await this.sessions.upgrade(principal.sessionId, [method], manager);
-      if (session.revokedAt) throw new AuthException('MFA_TOKEN_INVALID');
-      issued = { session, refreshToken: await this.sessions.reissueRefreshToken(session.id, manager) };
-      await this.audit.record({ type: 'mfa.step_up.completed', userId: user.id, meta, metadata: { method } }, manager);
+      const session = await this.sessions.upgrade(principal.sessionId, [method], tx);
+      if (!session || session.revokedAt) throw new AuthException('MFA_TOKEN_INVALID');
+      issued = { session, refreshToken: await this.sessions.reissueRefreshToken(session.id, tx) };
+      await this.audit.record({ type: 'mfa.step_up.completed', userId: user.id, meta, metadata: { method } }, tx);
     } else {
-      issued = await this.sessions.create({ userId: user.id, amr: ['pwd', method], authTime: this.clock.now(), meta }, manager);
-      await this.audit.record({ type: 'login.succeeded', userId: user.id, meta, metadata: { aal: issued.session.aal, amr: issued.session.amr } }, manager);
+      issued = await this.sessions.create({ userId: user.id, amr: ['pwd', method], authTime: this.clock.now(), meta }, tx);
+      await this.audit.record({ type: 'login.succeeded', userId: user.id, meta, metadata: { aal: issued.session.aal, amr: issued.session.amr } }, tx);
     }
     return this.tokensFor(user, issued.session, issued.refreshToken);
   }
 
   async refresh(refreshToken: string, meta: RequestMeta): Promise<TokensResponse> {
-    const { session, refreshToken: next } = await this.sessions.rotate(refreshToken, meta);
-    const user = await this.users.findById(session.userId);
-    if (!user) throw new AuthException('REFRESH_TOKEN_INVALID');
+    const { session, refreshToken: next, user } = await this.sessions.rotate(refreshToken, meta);
     return this.tokensFor(user, session, next);
   }
 
@@ -124,7 +119,7 @@ export class AuthService {
     return this.tokens.signMfa({ sub: userId, jti: attempt.id, purpose, sid: sessionId }, ttlSeconds);
   }
 
-  private async tokensFor(user: User, session: Session, refreshToken: string): Promise<TokensResponse> {
+  private async tokensFor(user: Pick<User, 'id' | 'roles'>, session: Session, refreshToken: string): Promise<TokensResponse> {
     const accessToken = await this.tokens.signAccess({
       sub: user.id,
       sid: session.id,

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { Database } from '../database/database.js';
 import { AuditService } from '../audit/audit.service.js';
 import { validationFailed } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
@@ -21,7 +20,7 @@ import { UsersService } from '../users/users.service.js';
 @Injectable()
 export class RegistrationService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
     private readonly users: UsersService,
     private readonly factors: MfaFactorsService,
     private readonly policy: PolicyService,
@@ -42,7 +41,7 @@ export class RegistrationService {
     const user = await this.users.register({ email: input.email, password: input.password });
     if (phone) {
       const pending = phone;
-      await this.dataSource.transaction((manager) => this.factors.createPendingSms(user.id, pending.e164, pending.country, manager));
+      await this.factors.createPendingSms(user.id, pending.e164, pending.country, this.db);
     }
     await this.audit.record({ type: 'user.registered', userId: user.id, meta, metadata: { pendingPhone: phone !== null } });
     return user;

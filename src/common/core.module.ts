@@ -3,6 +3,7 @@ import type { AppRuntime } from '../app-runtime.js';
 import { APP_CONFIG, APP_KEYS } from '../config/config.tokens.js';
 import { Clock } from './clock.js';
 import { SecretsService } from './crypto/secrets.service.js';
+import { Database } from '../database/database.js';
 
 /** Provides what was resolved before Nest started (configuration, keys, the clock) and the keyed primitives built on the keys. */
 @Global()
@@ -16,8 +17,9 @@ export class CoreModule {
         { provide: APP_KEYS, useValue: runtime.keys },
         { provide: Clock, useValue: clock },
         SecretsService,
+        Database,
       ],
-      exports: [APP_CONFIG, APP_KEYS, Clock, SecretsService],
+      exports: [APP_CONFIG, APP_KEYS, Clock, SecretsService, Database],
     };
   }
 }

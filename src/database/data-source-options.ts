@@ -13,6 +13,12 @@ export function dataSourceOptions(url: string, overrides: { poolSize?: number } 
     migrationsTransactionMode: 'each',
     synchronize: false,
     poolSize: overrides.poolSize ?? 20,
-    extra: { connectionTimeoutMillis: 5000 },
+    extra: {
+      connectionTimeoutMillis: 5000,
+      // A stuck statement or a transaction left open by a bug ends on the server
+      // instead of holding a pooled connection (and its row locks) forever.
+      statement_timeout: 10_000,
+      idle_in_transaction_session_timeout: 10_000,
+    },
   };
 }

@@ -9,6 +9,8 @@ import { WebauthnChallenge } from '../mfa/factors/webauthn/webauthn-challenge.en
 import { WebauthnCredential } from '../mfa/factors/webauthn/webauthn-credential.entity.js';
 import { Factor } from '../mfa/factor.entity.js';
 import { MfaFailure } from '../mfa/mfa-failure.entity.js';
+import { MfaAttemptBudget } from '../mfa/mfa-attempt-budget.entity.js';
+import { RateCounter } from '../common/rate-counter.entity.js';
 import { MfaPolicyVersion } from '../policy/mfa-policy-version.entity.js';
 import { SmsMessage } from '../sms/sms-message.entity.js';
 import { User } from '../users/user.entity.js';
@@ -32,4 +34,6 @@ export const ENTITIES = [
   RecoveryCode,
   WebauthnCredential,
   WebauthnChallenge,
+  MfaAttemptBudget,
+  RateCounter,
 ];

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { LoginAttemptsService } from '../auth/sessions/login-attempts.service.js';
 import { SessionsService } from '../auth/sessions/sessions.service.js';
+import { Database, type Tx } from '../database/database.js';
+import type { SmsMessage } from '../sms/sms-message.entity.js';
+import type { UserProfile } from '../users/user-profile.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { SmsDeliveryService } from '../sms/sms-delivery.service.js';
@@ -11,7 +13,8 @@ import { InjectConfig } from '../config/config.tokens.js';
 import type { AppConfig } from '../config/app-config.js';
 import { UsersService } from '../users/users.service.js';
 import { mfaRequiredFor } from './assurance.js';
-import { Factor } from './factor.entity.js';
+import type { Factor } from './factor.entity.js';
+import { FactorsRepository } from './factors.repository.js';
 import { MfaException } from './mfa.exception.js';
 import { MfaFactorsService, toFactorView, type FactorView } from './mfa-factors.service.js';
 
@@ -23,10 +26,12 @@ import { MfaFactorsService, toFactorView, type FactorView } from './mfa-factors.
 @Injectable()
 export class FactorManagementService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
+    private readonly repository: FactorsRepository,
     @InjectConfig() private readonly config: AppConfig,
     private readonly factors: MfaFactorsService,
     private readonly sessions: SessionsService,
+    private readonly attempts: LoginAttemptsService,
     private readonly users: UsersService,
     private readonly policy: PolicyService,
     private readonly delivery: SmsDeliveryService,
@@ -40,8 +45,10 @@ export class FactorManagementService {
     if (factor.type === 'sms' || factor.type === 'recovery_code') {
       throw new MfaException('CONFLICT', { detail: `A ${factor.type} factor cannot be renamed.` });
     }
-    await this.dataSource.manager.update(Factor, { id: factor.id }, { label });
-    await this.audit.record({ type: 'mfa.factor.renamed', userId, meta, metadata: { factorId } });
+    await this.db.transaction(async (tx) => {
+      await this.repository.rename(tx, factor.id, label);
+      await this.audit.record({ type: 'mfa.factor.renamed', userId, meta, metadata: { factorId } }, tx);
+    });
     return toFactorView({ ...factor, label });
   }
 
@@ -58,9 +65,9 @@ export class FactorManagementService {
     const factor = await this.factors.findOwned(userId, factorId);
     if (!user || !factor) throw new MfaException('NOT_FOUND', { detail: 'No such factor.' });
     const policy = await this.policy.current();
-    await this.dataSource.transaction(async (manager) => {
+    await this.db.transaction(async (tx) => {
       // Lock the user's factors so two concurrent removals cannot both pass the last-factor check.
-      const all = await manager.find(Factor, { where: { userId }, lock: { mode: 'pessimistic_write' } });
+      const all = await this.repository.listForUser(tx, userId, { lock: true });
       const remainingLoginFactors = all.filter(
         (f) => f.id !== factor.id && f.status === 'active' && f.type !== 'recovery_code' && policy.allowedFactors.includes(f.type),
       );
@@ -70,8 +77,8 @@ export class FactorManagementService {
           detail: 'This is your last second factor and the MFA policy requires one. Add another factor first.',
         });
       }
-      await manager.delete(Factor, { id: factor.id });
-      await this.revokeOtherSessions(userId, context.keepSessionId, 'factor_removed', manager);
+      await this.repository.delete(tx, factor.id);
+      await this.revokeOtherSessions(userId, context.keepSessionId, 'factor_removed', tx);
       await this.audit.record(
         {
           type: context.actorId ? 'admin.factor.removed' : 'mfa.factor.removed',
@@ -80,20 +87,20 @@ export class FactorManagementService {
           meta: context.meta,
           metadata: { factorId: factor.id, factorType: factor.type, label: factor.label },
         },
-        manager,
+        tx,
       );
     });
   }
 
-  /** Admin support: every factor removed, every session revoked, the user told. */
+  /** Admin support: every factor removed, every session and open login revoked, the user told. */
   async resetAll(userId: string, actorId: string, meta: RequestMeta): Promise<void> {
     const user = await this.users.findById(userId);
     if (!user) throw new MfaException('NOT_FOUND', { detail: 'No such user.' });
-    const notices: string[] = [];
-    await this.dataSource.transaction(async (manager) => {
-      const all = await manager.find(Factor, { where: { userId }, lock: { mode: 'pessimistic_write' } });
+    const notices: SmsMessage[] = [];
+    await this.db.transaction(async (tx) => {
+      const all = await this.repository.listForUser(tx, userId, { lock: true });
       for (const phoneFactor of all.filter((f) => f.type === 'sms' && f.status === 'active')) {
-        const message = await this.delivery.enqueueNotice(manager, {
+        const message = await this.delivery.enqueueNotice(tx, {
           userId,
           kind: 'mfa_reset',
           destination: {
@@ -104,52 +111,53 @@ export class FactorManagementService {
           locale: pickLocale(undefined, user.locale),
           text: buildMfaResetNotice({ appName: this.config.appName, locale: user.locale }),
         });
-        notices.push(message.id);
+        notices.push(message);
       }
-      await manager.delete(Factor, { userId });
-      await this.sessions.revokeAllForUser(userId, 'mfa_reset', null, manager);
+      await this.repository.deleteForUser(tx, userId);
+      await this.sessions.revokeAllForUser(userId, 'mfa_reset', null, tx);
+      await this.attempts.endAllForUser(userId, tx);
       await this.audit.record(
         { type: 'admin.mfa.reset', userId, actorId, meta, metadata: { factorsRemoved: all.length, noticesSent: notices.length } },
-        manager,
+        tx,
       );
+      tx.afterCommit(() => this.deliverNotices(notices));
     });
-    for (const id of notices) await this.delivery.deliver(id);
   }
 
   /**
    * A new phone became active while older ones exist: each older number is
    * told (so a hijacker cannot swap the phone silently) and the user's other
-   * sessions end. Runs inside the activation's transaction; returns the
-   * notices to deliver once it commits.
+   * sessions end. Runs inside the activation's transaction; the notices go
+   * out once it commits.
    */
-  async onPhoneActivated(newFactor: Factor, keepSessionId: string | null, manager: EntityManager): Promise<string[]> {
-    const older = await manager.find(Factor, { where: { userId: newFactor.userId, type: 'sms', status: 'active' } });
+  async onPhoneActivated(newFactor: Factor, user: UserProfile, keepSessionId: string | null, tx: Tx): Promise<void> {
+    const older = await this.repository.listForUser(tx, newFactor.userId, { activeOnly: true, type: 'sms' });
     const previous = older.filter((f) => f.id !== newFactor.id);
-    if (previous.length === 0) return [];
-    const user = await this.users.findById(newFactor.userId);
-    const notices: string[] = [];
+    if (previous.length === 0) return;
+    const notices: SmsMessage[] = [];
     for (const old of previous) {
-      const message = await this.delivery.enqueueNotice(manager, {
-        userId: newFactor.userId,
-        kind: 'phone_changed',
-        destination: { e164: this.factors.phoneOf(old), country: old.phoneCountry ?? '', masked: old.label },
-        locale: pickLocale(undefined, user?.locale ?? null),
-        text: buildPhoneChangedNotice({ appName: this.config.appName, locale: user?.locale ?? null }),
-      });
-      notices.push(message.id);
+      notices.push(
+        await this.delivery.enqueueNotice(tx, {
+          userId: newFactor.userId,
+          kind: 'phone_changed',
+          destination: { e164: this.factors.phoneOf(old), country: old.phoneCountry ?? '', masked: old.label },
+          locale: pickLocale(undefined, user.locale),
+          text: buildPhoneChangedNotice({ appName: this.config.appName, locale: user.locale }),
+        }),
+      );
     }
-    await this.revokeOtherSessions(newFactor.userId, keepSessionId, 'phone_changed', manager);
-    return notices;
+    await this.revokeOtherSessions(newFactor.userId, keepSessionId, 'phone_changed', tx);
+    tx.afterCommit(() => this.deliverNotices(notices));
   }
 
-  async deliverNotices(ids: string[]): Promise<void> {
-    for (const id of ids) await this.delivery.deliver(id);
+  private async deliverNotices(messages: SmsMessage[]): Promise<void> {
+    for (const message of messages) await this.delivery.dispatch(message);
   }
 
-  private async revokeOtherSessions(userId: string, keepSessionId: string | null, reason: string, manager: EntityManager) {
-    const revoked = await this.sessions.revokeAllForUser(userId, reason, keepSessionId, manager);
+  private async revokeOtherSessions(userId: string, keepSessionId: string | null, reason: string, tx: Tx) {
+    const revoked = await this.sessions.revokeAllForUser(userId, reason, keepSessionId, tx);
     if (revoked > 0) {
-      await this.audit.record({ type: 'session.revoked', userId, metadata: { reason, count: revoked } }, manager);
+      await this.audit.record({ type: 'session.revoked', userId, metadata: { reason, count: revoked } }, tx);
     }
   }
 }

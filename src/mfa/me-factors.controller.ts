@@ -4,12 +4,10 @@ import { Throttle } from '@nestjs/throttler';
 import { Authenticated, CurrentPrincipal } from '../auth/guards/access.decorators.js';
 import type { AccessPrincipal, MfaPrincipal } from '../auth/guards/principal.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
-import { UsersService } from '../users/users.service.js';
 import { ActivateFactorDto, EnrolSmsDto, RenameFactorDto } from './dto/mfa.dto.js';
 import { FactorChangePolicyService } from './factor-change-policy.service.js';
 import { FactorManagementService } from './factor-management.service.js';
 import { SmsEnrolmentService } from './factors/sms/sms-enrolment.service.js';
-import { MfaException } from './mfa.exception.js';
 import { MfaService } from './mfa.service.js';
 import { MfaFactorsService, toFactorView } from './mfa-factors.service.js';
 
@@ -22,7 +20,6 @@ export class MeFactorsController {
     private readonly factors: MfaFactorsService,
     private readonly mfa: MfaService,
     private readonly smsEnrolment: SmsEnrolmentService,
-    private readonly users: UsersService,
     private readonly changes: FactorChangePolicyService,
     private readonly management: FactorManagementService,
   ) {}
@@ -39,9 +36,7 @@ export class MeFactorsController {
   @Throttle({ default: { limit: 5, ttl: 60_000 } })
   @ApiOperation({ summary: 'Add a phone: a pending SMS factor and a code sent to it' })
   async enrolSms(@Body() body: EnrolSmsDto, @CurrentPrincipal() principal: AccessPrincipal | MfaPrincipal, @ReqMeta() meta: RequestMeta) {
-    const user = await this.users.findById(principal.userId);
-    if (!user) throw new MfaException('NOT_FOUND');
-    return this.smsEnrolment.enrol(body.phone, { principal, user, meta });
+    return this.smsEnrolment.enrol(body.phone, { principal, user: principal.user, meta });
   }
 
   @Post(':id/activate')

@@ -1,7 +1,7 @@
-import type { EntityManager } from 'typeorm';
 import type { AccessPrincipal, MfaPrincipal } from '../auth/guards/principal.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
-import type { User } from '../users/user.entity.js';
+import type { Tx } from '../database/database.js';
+import type { UserProfile } from '../users/user-profile.js';
 import type { Amr } from './assurance.js';
 import type { Factor } from './factor.entity.js';
 import type { FactorType } from './factor-type.js';
@@ -23,18 +23,21 @@ export interface ActivateInput {
 
 export interface FactorContext {
   principal: MfaPrincipal | AccessPrincipal;
-  user: User;
+  user: UserProfile;
   meta: RequestMeta;
 }
 
 /**
  * A checked second factor, not yet spent. `consume` runs inside the
  * transaction that upgrades the session, so either both happen or neither.
+ * A refusal found inside it is thrown as a `RefusalAfterRollback`, whose
+ * bookkeeping then runs once the transaction has rolled back (on the pool, not
+ * inside the transaction).
  */
 export interface SecondFactorProof {
   factorId: string | null;
   amr: Amr;
-  consume(manager: EntityManager): Promise<void>;
+  consume(tx: Tx): Promise<void>;
 }
 
 /**
@@ -46,10 +49,19 @@ export interface MfaFactor {
   readonly type: FactorType;
   /** Starts a challenge (SMS sends a code, WebAuthn returns request options); factors that need none omit it. */
   startChallenge?(factor: Factor, context: FactorContext): Promise<object>;
-  /** Whether a challenge id in a verify body is one of this factor's, and whether it was used. */
-  challengeState?(challengeId: string, userId: string): Promise<'none' | 'open' | 'consumed'>;
+  /** Challenge factors: whether a verify body with a `challengeId` is an answer of this factor's kind (by its fields, without a query). */
+  answers?(input: VerifyInput): boolean;
+  /** Whether a challenge id is one of the caller's challenges of this factor, and whether it was used. */
+  challengeState?(challengeId: string, context: FactorContext): Promise<'none' | 'open' | 'consumed'>;
   /** Checks a verify body; throws a problem (MFA_INVALID_CODE…) when it does not prove the factor. */
   verify(input: VerifyInput, context: FactorContext): Promise<SecondFactorProof>;
   /** Checks the first proof of a pending factor; consuming the proof activates it. */
   activate?(factor: Factor, input: ActivateInput, context: FactorContext): Promise<SecondFactorProof>;
+}
+
+/** Thrown from `consume` when the proof turns out not to hold; `record` runs after the rollback and throws the answer. */
+export class RefusalAfterRollback extends Error {
+  constructor(readonly record: () => Promise<never>) {
+    super('second factor refused inside the upgrade');
+  }
 }

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { SecretsService } from '../common/crypto/secrets.service.js';
-import { rowsOf } from '../database/query-result.js';
+import { Database, type Sql } from '../database/database.js';
 import { maskPhoneNumber } from '../sms/phone-number.js';
 import { FactorDirectory, type FactorSummary } from './factor-directory.js';
 import type { FactorType } from './factor-type.js';
-import { Factor } from './factor.entity.js';
+import type { Factor } from './factor.entity.js';
+import { FactorsRepository } from './factors.repository.js';
 
 /** A factor as the owner (or an admin) sees it. */
 export interface FactorView {
@@ -33,42 +32,40 @@ export function toFactorView(factor: Factor): FactorView {
 
 const PHONE_HASH_CONTEXT = 'phone';
 
-/** Persistence of factors; rules about who may do what live in the factor services. */
+/** Factors as the rest of the app uses them; the SQL is FactorsRepository's, the sealing of numbers is here. */
 @Injectable()
 export class MfaFactorsService extends FactorDirectory {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
+    private readonly repository: FactorsRepository,
     private readonly secrets: SecretsService,
     private readonly clock: Clock,
   ) {
     super();
   }
 
-  async listActive(userId: string): Promise<FactorSummary[]> {
-    const factors = await this.dataSource.manager.find(Factor, {
-      where: { userId, status: 'active' },
-      order: { createdAt: 'ASC' },
-    });
+  async listActive(userId: string, sql: Sql = this.db): Promise<FactorSummary[]> {
+    const factors = await this.repository.listForUser(sql, userId, { activeOnly: true });
     return factors.map((f) => ({ id: f.id, type: f.type, label: f.label }));
   }
 
-  listForUser(userId: string): Promise<Factor[]> {
-    return this.dataSource.manager.find(Factor, { where: { userId }, order: { createdAt: 'ASC' } });
+  listForUser(userId: string, sql: Sql = this.db): Promise<Factor[]> {
+    return this.repository.listForUser(sql, userId);
   }
 
-  async countActive(userId: string, manager: EntityManager = this.dataSource.manager): Promise<number> {
-    return manager.count(Factor, { where: { userId, status: 'active' } });
+  countActive(userId: string, sql: Sql = this.db): Promise<number> {
+    return this.repository.countActive(sql, userId);
   }
 
   /** The factor if it belongs to this user; null otherwise (callers answer 404 either way). */
-  async findOwned(userId: string, factorId: string, manager: EntityManager = this.dataSource.manager): Promise<Factor | null> {
+  async findOwned(userId: string, factorId: string, sql: Sql = this.db): Promise<Factor | null> {
     if (!isUuid(factorId)) return null;
-    return manager.findOneBy(Factor, { id: factorId, userId });
+    return this.repository.findOwned(sql, userId, factorId);
   }
 
-  async createPendingSms(userId: string, e164: string, country: string, manager: EntityManager): Promise<Factor> {
+  async createPendingSms(userId: string, e164: string, country: string, sql: Sql): Promise<Factor> {
     const id = randomUUID();
-    const factor = manager.create(Factor, {
+    const factor: Factor = {
       id,
       userId,
       type: 'sms',
@@ -80,24 +77,18 @@ export class MfaFactorsService extends FactorDirectory {
       createdAt: this.clock.now(),
       activatedAt: null,
       lastUsedAt: null,
-    });
-    await manager.insert(Factor, factor);
+    };
+    await this.repository.insert(sql, factor);
     return factor;
   }
 
   /** Pending → active, once. Returns false when it was not pending (already active, or removed). */
-  async activate(factorId: string, manager: EntityManager): Promise<boolean> {
-    const rows = rowsOf(
-      await manager.query(
-        `UPDATE mfa_factors SET status = 'active', activated_at = $2 WHERE id = $1 AND status = 'pending' RETURNING id`,
-        [factorId, this.clock.now()],
-      ),
-    );
-    return rows.length === 1;
+  activate(factorId: string, sql: Sql): Promise<boolean> {
+    return this.repository.activate(sql, factorId, this.clock.now());
   }
 
-  async touch(factorId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    await manager.update(Factor, { id: factorId }, { lastUsedAt: this.clock.now() });
+  touch(factorId: string, sql: Sql = this.db): Promise<void> {
+    return this.repository.touch(sql, factorId, this.clock.now());
   }
 
   /** The stored, verified number of an SMS factor: the only destination a code is ever sent to. */
@@ -111,8 +102,8 @@ export class MfaFactorsService extends FactorDirectory {
   }
 
   /** Pending SMS factors a user abandoned: removed when they start over, so they do not pile up. */
-  async removeStalePending(userId: string, manager: EntityManager): Promise<void> {
-    await manager.delete(Factor, { userId, type: 'sms', status: 'pending' });
+  async removeStalePending(userId: string, sql: Sql): Promise<void> {
+    await this.repository.deleteForUser(sql, userId, { type: 'sms', status: 'pending' });
   }
 }
 

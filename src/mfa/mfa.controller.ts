@@ -4,7 +4,6 @@ import { Throttle } from '@nestjs/throttler';
 import { CurrentPrincipal, MfaTokenAuth } from '../auth/guards/access.decorators.js';
 import type { MfaPrincipal } from '../auth/guards/principal.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
-import { UsersService } from '../users/users.service.js';
 import { StartChallengeDto, VerifyDto } from './dto/mfa.dto.js';
 import { bindingOf } from './challenge-binding.js';
 import { SmsChallengeService } from './factors/sms/sms-challenge.service.js';
@@ -18,7 +17,6 @@ export class MfaController {
   constructor(
     private readonly mfa: MfaService,
     private readonly smsChallenges: SmsChallengeService,
-    private readonly users: UsersService,
   ) {}
 
   @Post('challenges')
@@ -35,8 +33,7 @@ export class MfaController {
   @Throttle({ default: { limit: 5, ttl: 60_000 } })
   @ApiOperation({ summary: 'Send a new code for an SMS challenge (the old one stops working)' })
   async resend(@Param('id') id: string, @CurrentPrincipal() principal: MfaPrincipal, @ReqMeta() meta: RequestMeta) {
-    const user = await this.users.findById(principal.userId);
-    return this.smsChallenges.resend(id, bindingOf(principal), { meta, userLocale: user?.locale ?? null });
+    return this.smsChallenges.resend(id, bindingOf(principal), { meta, userLocale: principal.user.locale });
   }
 
   @Post('verify')

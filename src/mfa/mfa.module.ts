@@ -28,6 +28,9 @@ import { MeFactorsController } from './me-factors.controller.js';
 import { MfaController } from './mfa.controller.js';
 import { MfaService } from './mfa.service.js';
 import { MfaFactorsService } from './mfa-factors.service.js';
+import { FactorsRepository } from './factors.repository.js';
+import { SmsChallengesRepository } from './factors/sms/sms-challenges.repository.js';
+import { AttemptBudgetRepository } from './attempt-budget.repository.js';
 
 /**
  * Second factors. Global so that the login flow (auth module) can list a
@@ -42,6 +45,9 @@ export class MfaModule {
       imports: [AuthModule, UsersModule, SmsModule.register(runtime)],
       controllers: [MfaController, MeFactorsController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController],
       providers: [
+        FactorsRepository,
+        SmsChallengesRepository,
+        AttemptBudgetRepository,
         MfaFactorsService,
         { provide: FactorDirectory, useExisting: MfaFactorsService },
         FactorRegistry,

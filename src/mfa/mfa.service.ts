@@ -1,20 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AuthException } from '../auth/auth.exception.js';
 import { AuthService, type TokensResponse } from '../auth/auth.service.js';
 import type { AccessPrincipal, MfaPrincipal } from '../auth/guards/principal.js';
 import { validationFailed } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
+import { Database, type Tx } from '../database/database.js';
 import { PolicyService } from '../policy/policy.service.js';
-import type { User } from '../users/user.entity.js';
-import { UsersService } from '../users/users.service.js';
+import { AccountLimitService } from './account-limit.service.js';
 import { FactorManagementService } from './factor-management.service.js';
 import { FactorRegistry } from './factor-registry.js';
 import { isFactorType, type FactorType } from './factor-type.js';
 import { MfaException } from './mfa.exception.js';
-import type { ActivateInput, FactorContext, MfaFactor, SecondFactorProof, VerifyInput } from './mfa-factor.js';
+import { RefusalAfterRollback, type ActivateInput, type FactorContext, type MfaFactor, type SecondFactorProof, type VerifyInput } from './mfa-factor.js';
 import { MfaFactorsService, toFactorView } from './mfa-factors.service.js';
 
 /**
@@ -24,18 +22,18 @@ import { MfaFactorsService, toFactorView } from './mfa-factors.service.js';
 @Injectable()
 export class MfaService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
     private readonly registry: FactorRegistry,
     private readonly factors: MfaFactorsService,
-    private readonly users: UsersService,
     private readonly auth: AuthService,
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
     private readonly management: FactorManagementService,
+    private readonly accountLimit: AccountLimitService,
   ) {}
 
   async startChallenge(principal: MfaPrincipal, factorId: string, meta: RequestMeta): Promise<object> {
-    const context = await this.context(principal, meta);
+    const context = contextOf(principal, meta);
     const factor = await this.factors.findOwned(principal.userId, factorId);
     if (!factor || factor.status !== 'active') throw new MfaException('NOT_FOUND', { detail: 'No such factor.' });
     await this.assertAllowed(factor.type);
@@ -47,14 +45,17 @@ export class MfaService {
   }
 
   async verify(principal: MfaPrincipal, input: VerifyInput, meta: RequestMeta): Promise<TokensResponse> {
-    const context = await this.context(principal, meta);
-    const { handler, challenge } = await this.handlerForVerify(input, principal.userId);
-    // A completed login attempt may only learn that its code was used; it gets no further guesses.
-    if (challenge === 'consumed') throw new MfaException('MFA_CHALLENGE_USED');
-    if (principal.attemptConsumed) throw new AuthException('MFA_TOKEN_INVALID');
+    const context = contextOf(principal, meta);
+    const handler = await this.handlerForVerify(input, principal.userId);
+    if (principal.attemptConsumed) {
+      // A completed login attempt may only learn that its code was used; it gets no further guesses.
+      const state = typeof input.challengeId === 'string' && handler.challengeState ? await handler.challengeState(input.challengeId, context) : 'none';
+      if (state === 'consumed') throw new MfaException('MFA_CHALLENGE_USED');
+      throw new AuthException('MFA_TOKEN_INVALID');
+    }
     await this.assertAllowed(handler.type);
     const proof = await handler.verify(input, context);
-    return this.upgrade(principal, proof, meta);
+    return this.upgrade(principal.userId, proof, (tx) => this.auth.completeSecondFactor(principal, proof.amr, meta, tx));
   }
 
   /**
@@ -62,27 +63,24 @@ export class MfaService {
    * mfaToken this also completes the login (api.md: mfa_enrollment_required).
    */
   async activate(principal: AccessPrincipal | MfaPrincipal, factorId: string, input: ActivateInput, meta: RequestMeta) {
-    const context = await this.context(principal, meta);
+    const context = contextOf(principal, meta);
     const factor = await this.factors.findOwned(principal.userId, factorId);
     if (!factor) throw new MfaException('NOT_FOUND', { detail: 'No such factor.' });
     if (factor.status === 'active') throw new MfaException('CONFLICT', { detail: 'The factor is already active.' });
     const handler = this.handler(factor.type);
     if (!handler.activate) throw new MfaException('CONFLICT', { detail: `A ${factor.type} factor is active as soon as it is registered.` });
     const proof = await handler.activate(factor, input, context);
-    let notices: string[] = [];
-    const tokens = await this.dataSource.transaction(async (manager) => {
-      await proof.consume(manager);
+    const tokens = await this.upgrade(principal.userId, proof, async (tx) => {
       if (factor.type === 'sms') {
-        notices = await this.management.onPhoneActivated(factor, principal.kind === 'access' ? principal.sessionId : null, manager);
+        await this.management.onPhoneActivated(factor, context.user, principal.kind === 'access' ? principal.sessionId : null, tx);
       }
       await this.audit.record(
         { type: 'mfa.factor.activated', userId: principal.userId, meta, metadata: { factorId: factor.id, factorType: factor.type } },
-        manager,
+        tx,
       );
-      if (principal.kind === 'mfa') return this.auth.completeSecondFactor(principal, proof.amr, meta, manager);
+      if (principal.kind === 'mfa') return this.auth.completeSecondFactor(principal, proof.amr, meta, tx);
       return null;
     });
-    await this.management.deliverNotices(notices);
     const activated = await this.factors.findOwned(principal.userId, factor.id);
     const view = toFactorView(activated ?? factor);
     if (!tokens) return view;
@@ -90,33 +88,40 @@ export class MfaService {
     return { ...view, ...credentials };
   }
 
-  private async upgrade(principal: MfaPrincipal, proof: SecondFactorProof, meta: RequestMeta): Promise<TokensResponse> {
-    return this.dataSource.transaction(async (manager) => {
-      await proof.consume(manager);
-      if (proof.factorId) await this.factors.touch(proof.factorId, manager);
-      return this.auth.completeSecondFactor(principal, proof.amr, meta, manager);
-    });
+  /**
+   * Spends the proof and runs `then` in one transaction; the completed factor
+   * also ends the account's run of failures there. A refusal found while
+   * spending is recorded after the rollback.
+   */
+  private async upgrade<T>(userId: string, proof: SecondFactorProof, then: (tx: Tx) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction(async (tx) => {
+        await proof.consume(tx);
+        const result = await then(tx);
+        await this.accountLimit.succeeded(userId, tx);
+        return result;
+      });
+    } catch (error) {
+      if (error instanceof RefusalAfterRollback) return error.record();
+      throw error;
+    }
   }
 
-  private async handlerForVerify(
-    input: VerifyInput,
-    userId: string,
-  ): Promise<{ handler: MfaFactor; challenge: 'none' | 'open' | 'consumed' }> {
+  private async handlerForVerify(input: VerifyInput, userId: string): Promise<MfaFactor> {
     if (input.type !== undefined) {
       if (!isFactorType(input.type)) throw validationFailed([{ field: 'type', message: 'is not a factor type' }]);
-      return { handler: this.handler(input.type), challenge: 'none' };
+      return this.handler(input.type);
     }
     if (typeof input.challengeId === 'string') {
-      for (const handler of this.registry.all()) {
-        const state = handler.challengeState ? await handler.challengeState(input.challengeId, userId) : 'none';
-        if (state !== 'none') return { handler, challenge: state };
-      }
-      throw new MfaException('NOT_FOUND', { detail: 'No such challenge.' });
+      // Which kind of answer this is shows in its fields; the factor then finds (or does not find) the challenge.
+      const handler = this.registry.all().find((h) => h.answers?.(input));
+      if (!handler) throw new MfaException('NOT_FOUND', { detail: 'No such challenge.' });
+      return handler;
     }
     if (typeof input.factorId === 'string') {
       const factor = await this.factors.findOwned(userId, input.factorId);
       if (!factor || factor.status !== 'active') throw new MfaException('NOT_FOUND', { detail: 'No such factor.' });
-      return { handler: this.handler(factor.type), challenge: 'none' };
+      return this.handler(factor.type);
     }
     throw validationFailed([{ field: 'challengeId', message: 'challengeId, factorId or type is required' }]);
   }
@@ -129,10 +134,9 @@ export class MfaService {
     const policy = await this.policy.current();
     if (!policy.allowedFactors.includes(type)) throw new MfaException('MFA_FACTOR_NOT_ALLOWED');
   }
+}
 
-  private async context(principal: MfaPrincipal | AccessPrincipal, meta: RequestMeta): Promise<FactorContext> {
-    const user: User | null = await this.users.findById(principal.userId);
-    if (!user) throw new MfaException('NOT_FOUND');
-    return { principal, user, meta };
-  }
+/** The caller and the user as the guard loaded them: no second read of the user row. */
+function contextOf(principal: MfaPrincipal | AccessPrincipal, meta: RequestMeta): FactorContext {
+  return { principal, user: principal.user, meta };
 }

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
 import { AbuseMonitorService } from '../alerts/abuse-monitor.service.js';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditService, type AuditRecord } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { SecretsService } from '../common/crypto/secrets.service.js';
-import { rowsOf } from '../database/query-result.js';
-import { SmsSender } from './sms-sender.js';
-import { SmsMessage, type SmsMessageKind } from './sms-message.entity.js';
+import { Database, type Sql, type Tx } from '../database/database.js';
+import { SmsSender, type SmsSendResult } from './sms-sender.js';
+import type { SmsMessage, SmsMessageKind } from './sms-message.entity.js';
+import { SmsMessagesRepository, type FinishPatch } from './sms-messages.repository.js';
 import { smsMessagesTotal } from './sms-metrics.js';
 
 /** How often the outbox worker looks for due messages; 0 turns the worker off (tests drive it by hand). */
@@ -16,8 +15,9 @@ export const SMS_WORKER_INTERVAL_MS = Symbol('SMS_WORKER_INTERVAL_MS');
 
 /** Attempts per message before it is given up as failed. */
 export const MAX_SEND_ATTEMPTS = 5;
-/** How long a worker owns a row it is sending before another may take it over. */
-const LEASE_SECONDS = 30;
+/** How long a sender owns a row before another may take it over; renewed every HEARTBEAT_MS while the send is in flight. */
+export const LEASE_SECONDS = 10;
+const HEARTBEAT_MS = 3000;
 
 export interface Destination {
   e164: string;
@@ -37,13 +37,21 @@ export type DeliveryOutcome =
  * (the process restarted between commit and send). Returns the new code, or
  * null when the challenge can no longer be used and the message must not go.
  */
-export type CodeReissuer = (challengeId: string, manager: EntityManager) => Promise<string | null>;
+export type CodeReissuer = (challengeId: string, tx: Tx) => Promise<string | null>;
 
 /**
- * The SMS outbox. A message is written in the same transaction as the
- * challenge it belongs to, then sent; a worker picks up what is due with
- * `FOR UPDATE SKIP LOCKED`, so several instances never send one row twice and
- * a crash after commit still delivers.
+ * The SMS outbox. A message is written in the same statement or transaction
+ * as the change it belongs to, already leased to this process, and handed to
+ * the provider as soon as that commits: no second read, no claim, no waiting
+ * for a poll. The worker is for what that hand-off could not finish: retries
+ * with backoff, and rows whose sender died (its lease ran out) — picked up with
+ * `FOR UPDATE SKIP LOCKED`, so several instances never send one row twice.
+ * While a send is in flight its lease is renewed every few seconds, so the
+ * lease can be short and a crash is recovered from in seconds.
+ *
+ * Kept in-house rather than on a job queue library: a queue would add its own
+ * insert and fetch per message on the hot path, and could not hand the code
+ * over in memory (decisions in the README).
  *
  * The plaintext code lives only in this process's memory (keyed by message
  * id) and in the text handed to the provider (security.md). After a restart
@@ -53,12 +61,16 @@ export type CodeReissuer = (challengeId: string, manager: EntityManager) => Prom
 export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SmsDelivery');
   private readonly codes = new Map<string, string>();
+  /** Rows this process is sending right now; their leases are renewed by the heartbeat. */
+  private readonly inFlight = new Set<string>();
   private reissuer: CodeReissuer | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
+    private readonly messages: SmsMessagesRepository,
     private readonly sender: SmsSender,
     private readonly secrets: SecretsService,
     private readonly clock: Clock,
@@ -73,13 +85,16 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   onApplicationBootstrap(): void {
+    this.heartbeat = setInterval(() => void this.renewLeases(), HEARTBEAT_MS);
+    this.heartbeat.unref();
     if (this.workerIntervalMs <= 0) return;
-    this.timer = setInterval(() => void this.pollOnce().catch((e) => this.logger.error({ err: e }, 'outbox poll failed')), this.workerIntervalMs);
+    this.timer = setInterval(() => void this.pollOnce().catch((e: unknown) => this.logger.error({ err: e }, 'outbox poll failed')), this.workerIntervalMs);
     this.timer.unref();
   }
 
   async onModuleDestroy(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
     await this.polling;
   }
 
@@ -87,12 +102,13 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
     return this.sender.provider;
   }
 
-  /** Writes an OTP message to the outbox inside the caller's transaction. */
-  async enqueueOtp(
-    manager: EntityManager,
-    input: { userId: string; challengeId: string; destination: Destination; locale: string; text: string; code: string },
-  ): Promise<SmsMessage> {
-    const message = await this.insert(manager, {
+  /**
+   * An OTP message ready to be inserted by the caller (see `outboxInsert`),
+   * leased to this process so the worker leaves it alone while `dispatch`
+   * sends it. The code is kept in memory only.
+   */
+  prepareOtp(input: { userId: string; challengeId: string; destination: Destination; locale: string; text: string; code: string }): SmsMessage {
+    const message = this.build({
       userId: input.userId,
       challengeId: input.challengeId,
       kind: 'otp',
@@ -104,27 +120,33 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
     return message;
   }
 
-  /** Writes a message without a code (a notice) to the outbox. */
-  enqueueNotice(
-    manager: EntityManager,
+  /** Writes a message without a code (a notice) to the outbox, leased to this process; `dispatch` it after commit. */
+  async enqueueNotice(
+    sql: Sql,
     input: { userId: string; kind: Exclude<SmsMessageKind, 'otp'>; destination: Destination; locale: string; text: string },
   ): Promise<SmsMessage> {
-    return this.insert(manager, { ...input, challengeId: null, bodyTemplate: input.text });
+    const message = this.build({ ...input, challengeId: null, bodyTemplate: input.text });
+    await this.messages.insert(sql, message);
+    return message;
   }
 
-  /** Claims one message and sends it now (after the enqueueing transaction committed). */
-  async deliver(messageId: string): Promise<DeliveryOutcome> {
-    const [message] = await this.claim(messageId);
-    if (!message) return { status: 'busy' };
+  /** Sends a message this process inserted, once the inserting statement or transaction has committed. */
+  dispatch(message: SmsMessage): Promise<DeliveryOutcome> {
     return this.send(message);
   }
 
-  /** One worker pass: every due message (new, to retry, or abandoned by a dead worker). */
+  /** Forgets a prepared message whose insert did not happen (the statement was refused). */
+  discard(message: SmsMessage): void {
+    this.codes.delete(message.id);
+  }
+
+  /** One worker pass: every due message (to retry, or abandoned by a dead sender). */
   pollOnce(): Promise<void> {
     this.polling ??= (async () => {
       try {
         for (;;) {
-          const batch = await this.claim(null, 20);
+          const now = this.clock.now();
+          const batch = await this.messages.claimDue(this.db, { now, leaseUntil: new Date(now.getTime() + LEASE_SECONDS * 1000), limit: 20 });
           if (batch.length === 0) return;
           for (const message of batch) await this.send(message);
         }
@@ -140,20 +162,17 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
     this.codes.clear();
   }
 
-  private async insert(
-    manager: EntityManager,
-    input: {
-      userId: string;
-      challengeId: string | null;
-      kind: SmsMessageKind;
-      destination: Destination;
-      locale: string;
-      bodyTemplate: string;
-    },
-  ): Promise<SmsMessage> {
+  private build(input: {
+    userId: string;
+    challengeId: string | null;
+    kind: SmsMessageKind;
+    destination: Destination;
+    locale: string;
+    bodyTemplate: string;
+  }): SmsMessage {
     const now = this.clock.now();
     const id = randomUUID();
-    const message = manager.create(SmsMessage, {
+    return {
       id,
       userId: input.userId,
       challengeId: input.challengeId,
@@ -166,38 +185,25 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
       destinationCountry: input.destination.country,
       provider: this.sender.provider,
       providerMessageId: null,
-      status: 'pending',
-      attempts: 0,
+      status: 'sending',
+      attempts: 1,
       nextAttemptAt: now,
-      lockedUntil: null,
+      lockedUntil: new Date(now.getTime() + LEASE_SECONDS * 1000),
       lastError: null,
       createdAt: now,
       sentAt: null,
       deliveredAt: null,
       updatedAt: now,
-    });
-    await manager.insert(SmsMessage, message);
-    return message;
+    };
   }
 
-  private async claim(messageId: string | null, limit = 1): Promise<SmsMessage[]> {
-    const now = this.clock.now();
-    const rows = rowsOf<{ id: string }>(
-      await this.dataSource.query(
-        `UPDATE sms_messages SET status = 'sending', locked_until = $2, attempts = attempts + 1, updated_at = $1
-          WHERE id IN (
-            SELECT id FROM sms_messages
-             WHERE (($3::uuid IS NULL) OR id = $3::uuid)
-               AND ((status IN ('pending', 'retry') AND next_attempt_at <= $1) OR (status = 'sending' AND locked_until < $1))
-             ORDER BY next_attempt_at
-             LIMIT $4
-               FOR UPDATE SKIP LOCKED)
-          RETURNING id`,
-        [now, new Date(now.getTime() + LEASE_SECONDS * 1000), messageId, limit],
-      ),
-    );
-    if (rows.length === 0) return [];
-    return this.dataSource.manager.findBy(SmsMessage, rows.map((r) => ({ id: r.id })));
+  private async renewLeases(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    try {
+      await this.messages.extendLeases(this.db, [...this.inFlight], new Date(this.clock.now().getTime() + LEASE_SECONDS * 1000));
+    } catch (error) {
+      this.logger.warn({ err: error }, 'outbox lease renewal failed');
+    }
   }
 
   private async send(message: SmsMessage): Promise<DeliveryOutcome> {
@@ -205,18 +211,22 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
     if (message.kind === 'otp') {
       let code = this.codes.get(message.id) ?? null;
       if (code === null && message.challengeId && this.reissuer) {
-        code = await this.dataSource.transaction((manager) => this.reissuer!(message.challengeId!, manager));
+        const challengeId = message.challengeId;
+        code = await this.db.transaction((tx) => this.reissuer!(challengeId, tx));
       }
       if (code === null) return this.finish(message, { status: 'expired' });
       text = message.bodyTemplate.split('{code}').join(code);
     }
     const to = this.secrets.open(message.destinationCiphertext, `sms:${message.id}`);
-    let result;
+    let result: SmsSendResult;
+    this.inFlight.add(message.id);
     try {
       result = await this.sender.send({ to, text, reference: message.id });
     } catch {
       // An adapter that throws is treated as a transient fault; its error text is not kept.
-      result = { ok: false as const, retryable: true, reason: 'adapter_error' };
+      result = { ok: false, retryable: true, reason: 'adapter_error' };
+    } finally {
+      this.inFlight.delete(message.id);
     }
     if (result.ok) return this.finish(message, { status: 'sent' }, result.providerMessageId);
     if (result.retryable && message.attempts < MAX_SEND_ATTEMPTS) {
@@ -227,10 +237,10 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
 
   private async finish(message: SmsMessage, outcome: DeliveryOutcome, providerMessageId: string | null = null): Promise<DeliveryOutcome> {
     const now = this.clock.now();
-    const patch: Partial<SmsMessage> = { lockedUntil: null, updatedAt: now };
+    const patch: FinishPatch = { status: 'sending', now, sentAt: null, providerMessageId: null, lastError: null, nextAttemptAt: null };
     switch (outcome.status) {
       case 'sent':
-        Object.assign(patch, { status: 'sent', sentAt: now, providerMessageId, lastError: null });
+        Object.assign(patch, { status: 'sent', sentAt: now, providerMessageId });
         this.codes.delete(message.id);
         break;
       case 'retry': {
@@ -247,12 +257,12 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
         Object.assign(patch, { status: 'expired' });
         this.codes.delete(message.id);
         break;
+      case 'busy':
+        return outcome;
     }
-    await this.dataSource.manager.update(SmsMessage, { id: message.id }, patch);
-    smsMessagesTotal.inc({ provider: message.provider, country: message.destinationCountry, status: patch.status ?? 'unknown' });
-    if (message.kind === 'otp' && outcome.status === 'sent') await this.monitor.afterSmsSent(message.destinationCountry);
+    const events: AuditRecord[] = [];
     if (message.kind === 'otp' && (outcome.status === 'sent' || outcome.status === 'failed')) {
-      await this.audit.record({
+      events.push({
         type: outcome.status === 'sent' ? 'mfa.code.sent' : 'mfa.code.send_failed',
         userId: message.userId,
         metadata: {
@@ -265,6 +275,10 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
         },
       });
     }
+    // The outcome and its audit event in one statement.
+    await this.audit.recordWith(this.db, this.messages.finishStatement(message.id, patch), events);
+    smsMessagesTotal.inc({ provider: message.provider, country: message.destinationCountry, status: patch.status });
+    if (message.kind === 'otp' && outcome.status === 'sent') await this.monitor.afterSmsSent(message.destinationCountry);
     return outcome;
   }
 }

@@ -4,6 +4,9 @@ import { ConsoleSmsSender } from './console-sms.sender.js';
 import { DeliveryReceiptController } from './delivery-receipt.controller.js';
 import { DevSmsController } from './dev-sms.controller.js';
 import { SMS_WORKER_INTERVAL_MS, SmsDeliveryService } from './sms-delivery.service.js';
+import { SmsMessagesRepository } from './sms-messages.repository.js';
+import { SendCapsService } from './send-caps.service.js';
+import { RateCountersRepository } from '../common/rate-counters.repository.js';
 import { SmsSender } from './sms-sender.js';
 import { VonageSmsSender } from './vonage-sms.sender.js';
 
@@ -34,13 +37,16 @@ export class SmsModule {
       { provide: SmsSender, useValue: sender },
       { provide: SMS_WORKER_INTERVAL_MS, useValue: runtime.smsWorkerIntervalMs ?? 1000 },
       SmsDeliveryService,
+      SmsMessagesRepository,
+      SendCapsService,
+      RateCountersRepository,
     ];
     const devOutbox = runtime.config.env !== 'production' && sender instanceof ConsoleSmsSender;
     return {
       module: SmsModule,
       controllers: devOutbox ? [DeliveryReceiptController, DevSmsController] : [DeliveryReceiptController],
       providers,
-      exports: [SmsSender, SmsDeliveryService],
+      exports: [SmsSender, SmsDeliveryService, SendCapsService],
     };
   }
 }

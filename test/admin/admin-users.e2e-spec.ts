@@ -114,7 +114,7 @@ describe('administration of users', () => {
 
   it('removes one factor of a user, and unlocks a user locked by the account limit', async () => {
     const user = await userWithSms(t, 'locked@example.com');
-    await t.db.query(`INSERT INTO mfa_failures (user_id, factor_type, created_at) SELECT $1, 'sms', now() FROM generate_series(1, 100)`, [user.userId]);
+    await t.db.query(`INSERT INTO mfa_attempt_budgets (user_id, failures, window_started_at, last_failure_at) VALUES ($1, 100, now(), now())`, [user.userId]);
     const { mfaToken, challenge } = await loginToChallenge(t, user.email);
     const code = t.lastCode(user.phone);
     expect((await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code }, mfaToken)).status).toBe(429);

@@ -197,20 +197,19 @@ describe('SMS codes under attack', () => {
   it('new challenges do not buy new guesses: the account slows down, then stops at 100 failures an hour', async () => {
     const user = await userWithSms(t, 'patient@example.com');
     // Ten failures already this hour: the next guess must wait.
-    await t.db.query(
-      `INSERT INTO mfa_failures (user_id, factor_type, created_at) SELECT $1, 'sms', now() FROM generate_series(1, 10)`,
-      [user.userId],
-    );
+    await t.db.query(`INSERT INTO mfa_attempt_budgets (user_id, failures, window_started_at, last_failure_at) VALUES ($1, 10, now(), now())`, [
+      user.userId,
+    ]);
     const { mfaToken, challenge } = await loginToChallenge(t, user.email);
     const slowed = await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code: '123456' }, mfaToken);
     expect(slowed.status).toBe(429);
     expect(slowed.body.code).toBe('RATE_LIMITED');
     expect(Number(slowed.headers.get('retry-after'))).toBeGreaterThan(0);
 
-    await t.db.query(
-      `INSERT INTO mfa_failures (user_id, factor_type, created_at) SELECT $1, 'sms', now() - interval '10 minutes' FROM generate_series(1, 90)`,
-      [user.userId],
-    );
+    // Ninety more, the first of them ten minutes ago.
+    await t.db.query(`UPDATE mfa_attempt_budgets SET failures = failures + 90, window_started_at = now() - interval '10 minutes' WHERE user_id = $1`, [
+      user.userId,
+    ]);
     // At 100 failures in the hour the account is stopped outright, even for the right code.
     const stopped = await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code: t.lastCode(user.phone) }, mfaToken);
     expect(stopped.status).toBe(429);

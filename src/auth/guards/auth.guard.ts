@@ -73,8 +73,10 @@ export class AuthGuard implements CanActivate {
       throw error;
     }
     // The token must still belong to a live session: logout and revocation take effect at once.
-    const session = await this.sessions.findActive(claims.sid);
-    if (!session || session.userId !== claims.sub) throw new AuthException('UNAUTHENTICATED');
+    // Roles come from the database with it, so removing a role takes effect at once too.
+    const found = isUuid(claims.sid) ? await this.sessions.findActiveWithUser(claims.sid) : null;
+    if (!found || found.session.userId !== claims.sub) throw new AuthException('UNAUTHENTICATED');
+    const { session, user } = found;
     return {
       kind: 'access',
       userId: claims.sub,
@@ -82,7 +84,8 @@ export class AuthGuard implements CanActivate {
       aal: session.aal,
       amr: session.amr,
       authTime: session.authTime,
-      roles: claims.roles,
+      roles: user.roles,
+      user,
     };
   }
 
@@ -96,8 +99,9 @@ export class AuthGuard implements CanActivate {
       throw error;
     }
     if (!purposes.includes(claims.purpose)) throw new AuthException('MFA_TOKEN_INVALID');
-    const attempt = await this.attempts.findUsable(claims.jti, claims.sub, { allowConsumed });
-    if (!attempt || attempt.purpose !== claims.purpose) throw new AuthException('MFA_TOKEN_INVALID');
+    const found = await this.attempts.findUsable(claims.jti, claims.sub, { allowConsumed });
+    if (!found || found.attempt.purpose !== claims.purpose) throw new AuthException('MFA_TOKEN_INVALID');
+    const { attempt, user } = found;
     return {
       kind: 'mfa',
       userId: claims.sub,
@@ -105,6 +109,7 @@ export class AuthGuard implements CanActivate {
       purpose: claims.purpose,
       sessionId: attempt.sessionId,
       attemptConsumed: attempt.consumedAt !== null,
+      user,
     };
   }
 }
@@ -120,6 +125,10 @@ function declaresMfaType(token: string): boolean {
   } catch {
     return false;
   }
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
 function bearerToken(req: Request): string | null {

@@ -1,4 +1,5 @@
 import type { Amr } from '../../mfa/assurance.js';
+import type { UserProfile } from '../../users/user-profile.js';
 import type { MfaPurpose, Role } from './access.decorators.js';
 
 /** Who is calling, as established by the AuthGuard from a verified token. */
@@ -11,7 +12,9 @@ export interface AccessPrincipal {
   aal: 'aal1' | 'aal2';
   amr: Amr[];
   authTime: Date;
+  /** From the database, read with the session: a role removed takes effect on the next request. */
   roles: Role[];
+  user: UserProfile;
 }
 
 export interface MfaPrincipal {
@@ -24,4 +27,5 @@ export interface MfaPrincipal {
   sessionId: string | null;
   /** The login attempt was already completed (only routes that allow it see such a principal). */
   attemptConsumed: boolean;
+  user: UserProfile;
 }

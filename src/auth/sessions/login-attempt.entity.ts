@@ -35,4 +35,8 @@ export class LoginAttempt {
 
   @Column({ type: 'timestamptz', name: 'consumed_at', nullable: true })
   consumedAt: Date | null;
+
+  /** Second-factor attempts made with this token, across factors; reserved before any code is compared. */
+  @Column({ type: 'integer', name: 'verify_attempts', default: 0 })
+  verifyAttempts: number;
 }

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../../common/clock.js';
+import { Database, type Sql } from '../../database/database.js';
+import type { UserProfile } from '../../users/user-profile.js';
 import type { MfaPurpose } from '../guards/access.decorators.js';
-import { rowsOf } from '../../database/query-result.js';
-import { LoginAttempt } from './login-attempt.entity.js';
+import { LoginAttemptsRepository, type LoginAttemptRecord } from './login-attempts.repository.js';
 
 /**
  * The server-side half of mfaTokens. A token is usable while its attempt row
@@ -14,13 +13,14 @@ import { LoginAttempt } from './login-attempt.entity.js';
 @Injectable()
 export class LoginAttemptsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
+    private readonly attempts: LoginAttemptsRepository,
     private readonly clock: Clock,
   ) {}
 
-  async start(input: { userId: string; purpose: MfaPurpose; sessionId: string | null; ttlSeconds: number }): Promise<LoginAttempt> {
+  async start(input: { userId: string; purpose: MfaPurpose; sessionId: string | null; ttlSeconds: number }): Promise<LoginAttemptRecord> {
     const now = this.clock.now();
-    const attempt = this.dataSource.manager.create(LoginAttempt, {
+    const attempt = {
       id: randomUUID(),
       userId: input.userId,
       purpose: input.purpose,
@@ -28,29 +28,32 @@ export class LoginAttemptsService {
       createdAt: now,
       expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000),
       consumedAt: null,
-    });
-    await this.dataSource.manager.insert(LoginAttempt, attempt);
+    };
+    await this.attempts.insert(this.db, attempt);
     return attempt;
   }
 
-  /** The attempt if it may still be used by this user (consumed ones only when asked for). */
-  async findUsable(id: string, userId: string, options: { allowConsumed?: boolean } = {}): Promise<LoginAttempt | null> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-    const attempt = await this.dataSource.manager.findOneBy(LoginAttempt, { id, userId });
-    if (!attempt || (attempt.consumedAt && !options.allowConsumed) || attempt.expiresAt <= this.clock.now()) return null;
-    return attempt;
+  /** The attempt, with its user, if it may still be used by this user (consumed ones only when asked for). */
+  async findUsable(
+    id: string,
+    userId: string,
+    options: { allowConsumed?: boolean } = {},
+  ): Promise<{ attempt: LoginAttemptRecord; user: UserProfile } | null> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) || !/^[0-9a-f-]{36}$/i.test(userId)) return null;
+    const found = await this.attempts.findWithUser(this.db, id, userId);
+    if (!found) return null;
+    const { attempt } = found;
+    if ((attempt.consumedAt && !options.allowConsumed) || attempt.expiresAt <= this.clock.now()) return null;
+    return found;
   }
 
-  /**
-   * Consumes the attempt in one conditional UPDATE: of concurrent upgrades
-   * with the same mfaToken exactly one gets `true`.
-   */
-  async consume(id: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
-    const now = this.clock.now();
-    const rows: unknown[] = await manager.query(
-      `UPDATE login_attempts SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL AND expires_at > $2 RETURNING id`,
-      [id, now],
-    );
-    return rowsOf(rows).length === 1;
+  /** Of concurrent upgrades with the same mfaToken exactly one gets `true`. */
+  consume(id: string, sql: Sql = this.db): Promise<boolean> {
+    return this.attempts.consume(sql, id, this.clock.now());
+  }
+
+  /** Ends every open login attempt of a user, so revoking sessions also ends the mfaTokens in flight. */
+  endAllForUser(userId: string, sql: Sql = this.db): Promise<void> {
+    return this.attempts.endAllForUser(sql, userId, this.clock.now());
   }
 }

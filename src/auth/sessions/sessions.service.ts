@@ -1,18 +1,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../../audit/audit.service.js';
 import { Clock } from '../../common/clock.js';
 import { KeyedHash } from '../../common/crypto/keyed-hash.js';
 import type { RequestMeta } from '../../common/http/request-meta.js';
 import { InjectKeys } from '../../config/config.tokens.js';
 import type { AppKeys } from '../../config/keys.js';
-import { affectedOf, rowsOf } from '../../database/query-result.js';
+import { Database, type Sql } from '../../database/database.js';
+import type { UserProfile } from '../../users/user-profile.js';
 import { assuranceOf, type Amr } from '../../mfa/assurance.js';
 import { AuthException } from '../auth.exception.js';
-import { RefreshToken } from './refresh-token.entity.js';
-import { Session } from './session.entity.js';
+import type { Session } from './session.entity.js';
+import { SessionsRepository } from './sessions.repository.js';
 
 /** A session may be refreshed for 30 days after it began; then the user signs in again. */
 export const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
@@ -33,7 +32,8 @@ export class SessionsService {
   private readonly hash: KeyedHash;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
+    private readonly sessions: SessionsRepository,
     @InjectKeys() keys: AppKeys,
     private readonly clock: Clock,
     private readonly audit: AuditService,
@@ -41,12 +41,9 @@ export class SessionsService {
     this.hash = new KeyedHash(keys.tokenHashKey);
   }
 
-  async create(
-    input: { userId: string; amr: Amr[]; authTime: Date; meta: RequestMeta | null },
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<IssuedSession> {
+  async create(input: { userId: string; amr: Amr[]; authTime: Date; meta: RequestMeta | null }, sql: Sql = this.db): Promise<IssuedSession> {
     const now = this.clock.now();
-    const session = manager.create(Session, {
+    const session: Session = {
       id: randomUUID(),
       userId: input.userId,
       aal: assuranceOf(input.amr),
@@ -59,104 +56,82 @@ export class SessionsService {
       expiresAt: new Date(now.getTime() + SESSION_MAX_AGE_SECONDS * 1000),
       revokedAt: null,
       revokedReason: null,
-    });
-    await manager.insert(Session, session);
-    const refreshToken = await this.issueRefreshToken(session.id, manager);
+    };
+    const refreshToken = newRefreshToken();
+    await this.sessions.insertWithRefreshToken(sql, session, this.hash.digest(refreshToken, HASH_CONTEXT));
     return { session, refreshToken };
   }
 
-  /** Records a completed second factor on an existing session (step-up). */
-  async upgrade(sessionId: string, amr: Amr[], manager: EntityManager = this.dataSource.manager): Promise<Session> {
-    const session = await manager.findOneByOrFail(Session, { id: sessionId });
-    const merged = [...new Set([...session.amr, ...amr])];
-    session.amr = merged;
-    session.aal = assuranceOf(merged);
-    session.authTime = this.clock.now();
-    await manager.update(Session, { id: sessionId }, { amr: merged, aal: session.aal, authTime: session.authTime });
-    return session;
+  /** Records a completed second factor on an existing session (step-up); null when the session is gone. */
+  async upgrade(sessionId: string, amr: Amr[], sql: Sql = this.db): Promise<Session | null> {
+    const current = await this.sessions.find(sql, sessionId);
+    if (!current) return null;
+    const merged = [...new Set([...current.amr, ...amr])];
+    return this.sessions.addMethods(sql, sessionId, merged, assuranceOf(merged), this.clock.now());
   }
 
-  /** The session if it may still be used; null when revoked or past its absolute lifetime. */
+  /** The session if it may still be used, with its user; null when revoked or past its absolute lifetime. */
+  findActiveWithUser(sessionId: string): Promise<{ session: Session; user: UserProfile } | null> {
+    return this.sessions.findActiveWithUser(this.db, sessionId, this.clock.now());
+  }
+
   async findActive(sessionId: string): Promise<Session | null> {
-    const session = await this.dataSource.manager.findOneBy(Session, { id: sessionId, revokedAt: IsNull() });
-    if (!session || session.expiresAt <= this.clock.now()) return null;
-    return session;
+    return (await this.findActiveWithUser(sessionId))?.session ?? null;
   }
 
-  async rotate(refreshToken: string, meta: RequestMeta): Promise<IssuedSession> {
+  async rotate(refreshToken: string, meta: RequestMeta): Promise<IssuedSession & { user: UserProfile }> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(refreshToken)) throw new AuthException('REFRESH_TOKEN_INVALID');
     const tokenHash = this.hash.digest(refreshToken, HASH_CONTEXT);
     const now = this.clock.now();
-    return this.dataSource.transaction(async (manager) => {
-      const rotated = rowsOf<{ session_id: string }>(
-        await manager.query(
-          `UPDATE refresh_tokens SET rotated_at = $2 WHERE token_hash = $1 AND rotated_at IS NULL RETURNING session_id`,
-          [tokenHash, now],
-        ),
-      );
-      if (rotated.length === 0) {
-        const known = await manager.findOneBy(RefreshToken, { tokenHash });
-        if (known) await this.onReuse(known.sessionId, meta);
-        throw new AuthException('REFRESH_TOKEN_INVALID');
-      }
-      const session = await manager.findOneBy(Session, { id: rotated[0].session_id, revokedAt: IsNull() });
-      if (!session || session.expiresAt <= now) throw new AuthException('REFRESH_TOKEN_INVALID');
-      await manager.update(Session, { id: session.id }, { lastUsedAt: now });
-      return { session, refreshToken: await this.issueRefreshToken(session.id, manager) };
+    type Outcome = { issued: IssuedSession & { user: UserProfile } } | { reusedSessionId: string | null };
+    const outcome = await this.db.transaction(async (tx): Promise<Outcome> => {
+      const sessionId = await this.sessions.rotateRefreshToken(tx, tokenHash, now);
+      if (!sessionId) return { reusedSessionId: await this.sessions.sessionOfRefreshToken(tx, tokenHash) };
+      const found = await this.sessions.findActiveWithUser(tx, sessionId, now);
+      if (!found) throw new AuthException('REFRESH_TOKEN_INVALID');
+      await this.sessions.touch(tx, sessionId, now);
+      const next = newRefreshToken();
+      await this.sessions.insertRefreshToken(tx, sessionId, this.hash.digest(next, HASH_CONTEXT), now);
+      return { issued: { session: found.session, refreshToken: next, user: found.user } };
     });
+    if ('issued' in outcome) return outcome.issued;
+    // Handled after the rotation's transaction, on its own: the refusal must not roll the revocation back.
+    if (outcome.reusedSessionId) await this.onReuse(outcome.reusedSessionId, meta);
+    throw new AuthException('REFRESH_TOKEN_INVALID');
   }
 
   /** After a step-up the client gets a fresh refresh token; the previous one counts as rotated. */
-  async reissueRefreshToken(sessionId: string, manager: EntityManager = this.dataSource.manager): Promise<string> {
-    await manager.query(`UPDATE refresh_tokens SET rotated_at = $2 WHERE session_id = $1 AND rotated_at IS NULL`, [
-      sessionId,
-      this.clock.now(),
-    ]);
-    return this.issueRefreshToken(sessionId, manager);
+  async reissueRefreshToken(sessionId: string, sql: Sql = this.db): Promise<string> {
+    const now = this.clock.now();
+    await this.sessions.rotateAllRefreshTokens(sql, sessionId, now);
+    const token = newRefreshToken();
+    await this.sessions.insertRefreshToken(sql, sessionId, this.hash.digest(token, HASH_CONTEXT), now);
+    return token;
   }
 
-  async revoke(sessionId: string, reason: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    await manager.update(Session, { id: sessionId, revokedAt: IsNull() }, { revokedAt: this.clock.now(), revokedReason: reason });
+  async revoke(sessionId: string, reason: string, sql: Sql = this.db): Promise<void> {
+    await this.sessions.revoke(sql, sessionId, reason, this.clock.now());
   }
 
   /** Revokes every session of a user, optionally keeping the one the request came from. */
-  async revokeAllForUser(
-    userId: string,
-    reason: string,
-    exceptSessionId: string | null = null,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<number> {
-    const result: unknown = await manager.query(
-      `UPDATE sessions SET revoked_at = $2, revoked_reason = $3
-        WHERE user_id = $1 AND revoked_at IS NULL AND ($4::uuid IS NULL OR id <> $4::uuid)`,
-      [userId, this.clock.now(), reason, exceptSessionId],
-    );
-    return affectedOf(result);
+  revokeAllForUser(userId: string, reason: string, exceptSessionId: string | null = null, sql: Sql = this.db): Promise<number> {
+    return this.sessions.revokeAllForUser(sql, userId, reason, this.clock.now(), exceptSessionId);
   }
 
   listActiveForUser(userId: string): Promise<Session[]> {
-    return this.dataSource.manager.find(Session, {
-      where: { userId, revokedAt: IsNull() },
-      order: { createdAt: 'DESC' },
-    });
+    return this.sessions.listActiveForUser(this.db, userId);
   }
 
   private async onReuse(sessionId: string, meta: RequestMeta): Promise<void> {
     // A rotated token came back: either it was stolen or the client is broken.
     // Either way no one can tell which holder is legitimate, so the session ends.
-    const session = await this.dataSource.manager.findOneBy(Session, { id: sessionId });
+    const session = await this.sessions.find(this.db, sessionId);
     await this.revoke(sessionId, 'refresh_token_reuse');
     await this.audit.record({ type: 'refresh_token.reused', userId: session?.userId ?? null, meta, metadata: { sessionId } });
   }
+}
 
-  private async issueRefreshToken(sessionId: string, manager: EntityManager): Promise<string> {
-    const token = randomBytes(32).toString('base64url'); // 256 bits (security.md: Tokens)
-    await manager.insert(RefreshToken, {
-      tokenHash: this.hash.digest(token, HASH_CONTEXT),
-      sessionId,
-      createdAt: this.clock.now(),
-      rotatedAt: null,
-    });
-    return token;
-  }
+/** 256 bits from the CSPRNG (security.md: Tokens). */
+function newRefreshToken(): string {
+  return randomBytes(32).toString('base64url');
 }

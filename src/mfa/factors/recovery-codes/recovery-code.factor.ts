@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import type { Tx } from '../../../database/database.js';
 import { AuditService } from '../../../audit/audit.service.js';
 import { validationFailed } from '../../../common/errors/problem.exception.js';
 import { mfaVerificationsTotal } from '../../mfa-metrics.js';
 import { AccountLimitService } from '../../account-limit.service.js';
 import { MfaException } from '../../mfa.exception.js';
-import type { FactorContext, MfaFactor, SecondFactorProof, VerifyInput } from '../../mfa-factor.js';
+import { RefusalAfterRollback, type FactorContext, type MfaFactor, type SecondFactorProof, type VerifyInput } from '../../mfa-factor.js';
 import { normaliseRecoveryCode } from './recovery-code.js';
 import { RecoveryCodesService } from './recovery-codes.service.js';
 
@@ -34,7 +34,7 @@ export class RecoveryCodeFactor implements MfaFactor {
     if (typeof input.code !== 'string') throw validationFailed([{ field: 'code', message: 'is required' }]);
     const userId = context.user.id;
     // The account limit first: guesses at recovery codes share the budget of every other factor (NIST SP 800-63B §5.2.2).
-    await this.accountLimit.assertMayAttempt(userId, context.meta);
+    await this.accountLimit.reserve(userId, context.principal.kind === 'mfa' ? context.principal.attemptId : null, context.meta);
     const normalised = normaliseRecoveryCode(input.code);
     // Looked up by its keyed hash: the plaintext is never stored, nor compared in SQL.
     const codeHash = normalised === null ? null : this.codes.hashOf(normalised);
@@ -43,10 +43,11 @@ export class RecoveryCodeFactor implements MfaFactor {
     return {
       factorId,
       amr: 'mfa',
-      consume: async (manager: EntityManager) => {
-        const spent = await this.codes.spend(userId, codeHash, manager);
-        // Another request spent it between the lookup and now: for this one it is a used code.
-        if (!spent) return this.refuse(context);
+      consume: async (tx: Tx) => {
+        const spent = await this.codes.spend(userId, codeHash, tx);
+        // Another request spent it between the lookup and now: for this one it is a used code,
+        // recorded once the upgrade has rolled back.
+        if (!spent) throw new RefusalAfterRollback(() => this.refuse(context));
         await this.audit.record(
           {
             type: 'mfa.recovery_code.used',
@@ -54,7 +55,7 @@ export class RecoveryCodeFactor implements MfaFactor {
             meta: context.meta,
             metadata: { factorId: spent.factorId, remaining: spent.remaining },
           },
-          manager,
+          tx,
         );
         mfaVerificationsTotal.inc({ factor: 'recovery_code', result: 'verified' });
       },
@@ -63,8 +64,8 @@ export class RecoveryCodeFactor implements MfaFactor {
 
   /**
    * A wrong or used code: one failed attempt for the account limit, audited,
-   * and the same 401 either way. Written through the default connection, as
-   * a refusal from consume() rolls its transaction back.
+   * and the same 401 either way. Never inside a transaction: a refusal from
+   * consume() is recorded after its rollback.
    */
   private async refuse(context: FactorContext): Promise<never> {
     await this.accountLimit.recordFailure(context.user.id, 'recovery_code');

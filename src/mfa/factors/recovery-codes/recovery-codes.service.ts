@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import type { Sql } from '../../../database/database.js';
 import { AuditService } from '../../../audit/audit.service.js';
 import type { AccessPrincipal } from '../../../auth/guards/principal.js';
 import { Clock } from '../../../common/clock.js';
@@ -122,20 +123,20 @@ export class RecoveryCodesService {
   async spend(
     userId: string,
     codeHash: string,
-    manager: EntityManager,
+    sql: Sql,
   ): Promise<{ factorId: string; remaining: number } | null> {
     // The set's row first, then the code: the order a regeneration takes (set, then its codes by cascade),
     // so a login with a code and a regeneration cannot deadlock. It also orders concurrent spends of
     // different codes, so each counts the codes left after the others.
     const sets = rowsOf(
-      await manager.query(
+      await sql.query(
         `SELECT id FROM mfa_factors WHERE user_id = $1 AND type = 'recovery_code' AND status = 'active' FOR UPDATE`,
         [userId],
       ),
     );
     if (sets.length === 0) return null;
     const spent = rowsOf<{ factor_id: string }>(
-      await manager.query(
+      await sql.query(
         `UPDATE recovery_codes SET used_at = $3
           WHERE code_hash = $2 AND used_at IS NULL
             AND factor_id IN (SELECT id FROM mfa_factors WHERE user_id = $1 AND type = 'recovery_code' AND status = 'active')
@@ -146,12 +147,12 @@ export class RecoveryCodesService {
     if (spent.length === 0) return null;
     const factorId = spent[0]!.factor_id;
     const [{ remaining }] = rowsOf<{ remaining: number }>(
-      await manager.query(
+      await sql.query(
         `SELECT count(*)::int AS remaining FROM recovery_codes WHERE factor_id = $1 AND used_at IS NULL`,
         [factorId],
       ),
     );
-    await manager.update(Factor, { id: factorId }, { label: recoveryCodesLabel(remaining) });
+    await sql.query(`UPDATE mfa_factors SET label = $2, last_used_at = $3 WHERE id = $1`, [factorId, recoveryCodesLabel(remaining), this.clock.now()]);
     return { factorId, remaining };
   }
 }

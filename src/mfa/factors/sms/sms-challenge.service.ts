@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
 import { AbuseMonitorService } from '../../../alerts/abuse-monitor.service.js';
 import { AlertService } from '../../../alerts/alert.service.js';
 import { AuditService } from '../../../audit/audit.service.js';
@@ -10,11 +8,14 @@ import { SecretsService } from '../../../common/crypto/secrets.service.js';
 import type { RequestMeta } from '../../../common/http/request-meta.js';
 import { InjectConfig } from '../../../config/config.tokens.js';
 import type { AppConfig } from '../../../config/app-config.js';
-import { rowsOf } from '../../../database/query-result.js';
+import { Database, type Tx } from '../../../database/database.js';
 import { PolicyService } from '../../../policy/policy.service.js';
 import type { MfaPolicy } from '../../../policy/mfa-policy.js';
 import { isCountryAllowed, maskPhoneNumber } from '../../../sms/phone-number.js';
+import { SendCapsService } from '../../../sms/send-caps.service.js';
 import { SmsDeliveryService } from '../../../sms/sms-delivery.service.js';
+import type { SmsMessage } from '../../../sms/sms-message.entity.js';
+import { outboxInsert } from '../../../sms/sms-messages.repository.js';
 import { buildOtpMessage, pickLocale } from '../../../sms/sms-message.js';
 import { AccountLimitService } from '../../account-limit.service.js';
 import type { ChallengeBinding } from '../../challenge-binding.js';
@@ -23,7 +24,8 @@ import { MfaException, retryAfter } from '../../mfa.exception.js';
 import { isUuid, MfaFactorsService } from '../../mfa-factors.service.js';
 import { mfaVerificationsTotal } from '../../mfa-metrics.js';
 import { generateOtpCode, isWellFormedCode } from './otp-code.js';
-import { SmsChallenge, type ChallengePurpose } from './sms-challenge.entity.js';
+import type { ChallengePurpose, SmsChallenge } from './sms-challenge.entity.js';
+import { SmsChallengesRepository } from './sms-challenges.repository.js';
 
 /** At most this many codes an hour to one phone number, whoever asks (SMS pumping defence). */
 export const MAX_SENDS_PER_HOUR_PER_DESTINATION = 10;
@@ -41,7 +43,9 @@ export interface SmsChallengeView {
 /** A correct code, not yet consumed: the caller consumes it in the transaction that upgrades the session. */
 export interface VerifiedSmsCode {
   challenge: SmsChallenge;
-  consume(manager: EntityManager): Promise<void>;
+  /** Whether the challenge's factor was still active when the attempt was counted. */
+  factorActive: boolean;
+  consume(tx: Tx): Promise<void>;
 }
 
 /**
@@ -51,10 +55,12 @@ export interface VerifiedSmsCode {
 @Injectable()
 export class SmsChallengeService implements OnModuleInit {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
+    private readonly challenges: SmsChallengesRepository,
     @InjectConfig() private readonly config: AppConfig,
     private readonly factors: MfaFactorsService,
     private readonly delivery: SmsDeliveryService,
+    private readonly caps: SendCapsService,
     private readonly secrets: SecretsService,
     private readonly policy: PolicyService,
     private readonly accountLimit: AccountLimitService,
@@ -65,7 +71,7 @@ export class SmsChallengeService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.delivery.useCodeReissuer((challengeId, manager) => this.reissue(challengeId, manager));
+    this.delivery.useCodeReissuer((challengeId, tx) => this.reissue(challengeId, tx));
   }
 
   /** Creates a challenge for the factor's stored number and sends a fresh code to it. */
@@ -83,14 +89,15 @@ export class SmsChallengeService implements OnModuleInit {
 
     const now = this.clock.now();
     const code = generateOtpCode(policy.sms.codeLength);
-    const challenge = this.dataSource.manager.create(SmsChallenge, {
-      id: randomUUID(),
+    const id = randomUUID();
+    const challenge: SmsChallenge = {
+      id,
       userId: binding.userId,
       factorId: factor.id,
       purpose,
       attemptId: binding.attemptId,
       sessionId: binding.sessionId,
-      codeHash: '',
+      codeHash: this.secrets.hashCode(code, id),
       codeLength: policy.sms.codeLength,
       expiresAt: new Date(now.getTime() + policy.sms.ttlSeconds * 1000),
       attempts: 0,
@@ -101,13 +108,15 @@ export class SmsChallengeService implements OnModuleInit {
       lastSentAt: now,
       consumedAt: null,
       createdAt: now,
-    });
-    challenge.codeHash = this.secrets.hashCode(code, challenge.id);
-    const message = await this.dataSource.transaction(async (manager) => {
-      await manager.insert(SmsChallenge, challenge);
-      return this.enqueue(manager, challenge.id, factor, e164, code, policy, context);
-    });
-    await this.deliverOrFail(message.id);
+    };
+    const message = this.prepare(challenge.id, factor, e164, code, policy, context);
+    try {
+      await this.challenges.insertWithOutbox(this.db, challenge, (offset) => outboxInsert(message, offset));
+    } catch (error) {
+      this.delivery.discard(message);
+      throw error;
+    }
+    await this.deliverOrFail(message);
     return this.view(challenge, factor);
   }
 
@@ -132,54 +141,52 @@ export class SmsChallengeService implements OnModuleInit {
     await this.assertMaySend(policy, factor, binding.userId, e164);
 
     const code = generateOtpCode(challenge.codeLength);
-    const message = await this.dataSource.transaction(async (manager) => {
-      // Conditional on the state we checked, so two concurrent resends cannot both send.
-      const updated = rowsOf(
-        await manager.query(
-          `UPDATE sms_challenges
-              SET code_hash = $2, sends = sends + 1, last_sent_at = $3, expires_at = $4
-            WHERE id = $1 AND consumed_at IS NULL AND sends = $5 AND attempts < max_attempts
-           RETURNING id`,
-          [challenge.id, this.secrets.hashCode(code, challenge.id), now, new Date(now.getTime() + policy.sms.ttlSeconds * 1000), challenge.sends],
-        ),
-      );
-      if (updated.length === 0) {
-        throw new MfaException('RESEND_TOO_SOON', { headers: retryAfter(challenge.resendCooldownSeconds) });
-      }
-      return this.enqueue(manager, challenge.id, factor, e164, code, policy, context);
-    });
-    await this.deliverOrFail(message.id);
-    const fresh = await this.dataSource.manager.findOneByOrFail(SmsChallenge, { id: challenge.id });
+    const message = this.prepare(challenge.id, factor, e164, code, policy, context);
+    let fresh: SmsChallenge;
+    try {
+      fresh = await this.db.transaction(async (tx) => {
+        const updated = await this.challenges.replaceCode(tx, {
+          id: challenge.id,
+          codeHash: this.secrets.hashCode(code, challenge.id),
+          now,
+          expiresAt: new Date(now.getTime() + policy.sms.ttlSeconds * 1000),
+          expectedSends: challenge.sends,
+        });
+        if (!updated) throw new MfaException('RESEND_TOO_SOON', { headers: retryAfter(challenge.resendCooldownSeconds) });
+        const { text, values } = outboxInsert(message, 0);
+        await tx.query(text, values);
+        return updated;
+      });
+    } catch (error) {
+      this.delivery.discard(message);
+      throw error;
+    }
+    await this.deliverOrFail(message);
     return this.view(fresh, factor);
   }
 
   /**
-   * Checks a code. The attempt is counted *before* the comparison, in one
-   * conditional UPDATE, so concurrent guesses can never exceed the cap
-   * (security.md; the same order as Ory Kratos' code persister).
+   * Checks a code. The account's budget and the mfaToken's attempt cap are
+   * reserved first, then the challenge's attempt is counted *before* the
+   * comparison, each in one conditional statement, so concurrent guesses
+   * can never exceed any of the caps (security.md).
    */
   async check(challengeId: string, code: string, binding: ChallengeBinding, meta: RequestMeta): Promise<VerifiedSmsCode> {
-    const challenge = await this.findBound(challengeId, binding);
-    await this.accountLimit.assertMayAttempt(binding.userId, meta);
-    const now = this.clock.now();
-    const counted = rowsOf<{ attempts: number; max_attempts: number; code_hash: string }>(
-      await this.dataSource.query(
-        `UPDATE sms_challenges SET attempts = attempts + 1
-          WHERE id = $1 AND consumed_at IS NULL AND attempts < max_attempts AND expires_at > $2
-          RETURNING attempts, max_attempts, code_hash`,
-        [challenge.id, now],
-      ),
-    );
-    if (counted.length === 0) {
-      const current = await this.dataSource.manager.findOneByOrFail(SmsChallenge, { id: challenge.id });
+    if (!isUuid(challengeId)) throw new MfaException('NOT_FOUND');
+    await this.accountLimit.reserve(binding.userId, binding.attemptId, meta);
+    const counted = await this.challenges.countAttempt(this.db, challengeId, binding, this.clock.now());
+    if (!counted) {
+      const current = await this.challenges.findBound(this.db, challengeId, binding);
+      // Another user's challenge, or one from another login attempt, does not exist for this caller.
+      if (!current) throw new MfaException('NOT_FOUND');
       if (current.consumedAt) throw new MfaException('MFA_CHALLENGE_USED');
       if (current.attempts >= current.maxAttempts) throw new MfaException('MFA_CHALLENGE_LOCKED');
       throw new MfaException('MFA_CHALLENGE_EXPIRED');
     }
-    const { attempts, max_attempts: maxAttempts, code_hash: codeHash } = counted[0];
-    const correct = isWellFormedCode(code, challenge.codeLength) && this.secrets.verifyCode(code, challenge.id, codeHash);
+    const { challenge, factorActive } = counted;
+    const correct = isWellFormedCode(code, challenge.codeLength) && this.secrets.verifyCode(code, challenge.id, challenge.codeHash);
     if (!correct) {
-      const attemptsRemaining = maxAttempts - attempts;
+      const attemptsRemaining = challenge.maxAttempts - challenge.attempts;
       await this.accountLimit.recordFailure(binding.userId, 'sms');
       await this.audit.record({
         type: 'mfa.code.failed',
@@ -196,91 +203,78 @@ export class SmsChallengeService implements OnModuleInit {
     }
     return {
       challenge,
-      consume: async (manager) => {
+      factorActive,
+      consume: async (tx) => {
         // Exactly one of many concurrent correct submissions gets the row.
-        const consumed = rowsOf(
-          await manager.query(
-            `UPDATE sms_challenges SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL AND expires_at > $2 RETURNING id`,
-            [challenge.id, this.clock.now()],
-          ),
-        );
-        if (consumed.length === 0) throw new MfaException('MFA_CHALLENGE_USED');
+        if (!(await this.challenges.consume(tx, challenge.id, this.clock.now()))) throw new MfaException('MFA_CHALLENGE_USED');
         await this.audit.record(
           { type: 'mfa.code.verified', userId: binding.userId, meta, metadata: { factorType: 'sms', challengeId: challenge.id } },
-          manager,
+          tx,
         );
         mfaVerificationsTotal.inc({ factor: 'sms', result: 'verified' });
       },
     };
   }
 
+  /** Whether a challenge id is one of this user's, and whether it was used (for a completed login attempt). */
+  async stateOf(challengeId: string, binding: ChallengeBinding): Promise<'none' | 'open' | 'consumed'> {
+    if (!isUuid(challengeId)) return 'none';
+    const challenge = await this.challenges.findBound(this.db, challengeId, binding);
+    return !challenge ? 'none' : challenge.consumedAt ? 'consumed' : 'open';
+  }
+
   /** Used by the outbox after a restart: the code in memory is gone, so the challenge gets a new one. */
-  private async reissue(challengeId: string, manager: EntityManager): Promise<string | null> {
-    const challenge = await manager.findOne(SmsChallenge, { where: { id: challengeId }, lock: { mode: 'pessimistic_write' } });
+  private async reissue(challengeId: string, tx: Tx): Promise<string | null> {
+    const challenge = await this.challenges.lock(tx, challengeId);
     if (!challenge || challenge.consumedAt || challenge.expiresAt <= this.clock.now() || challenge.attempts >= challenge.maxAttempts) {
       return null;
     }
     const code = generateOtpCode(challenge.codeLength);
-    await manager.update(SmsChallenge, { id: challengeId }, { codeHash: this.secrets.hashCode(code, challengeId) });
+    await this.challenges.setCodeHash(tx, challengeId, this.secrets.hashCode(code, challengeId));
     return code;
   }
 
   private async findBound(challengeId: string, binding: ChallengeBinding): Promise<SmsChallenge> {
     if (!isUuid(challengeId)) throw new MfaException('NOT_FOUND');
-    const challenge = await this.dataSource.manager.findOneBy(SmsChallenge, { id: challengeId, userId: binding.userId });
     // Another user's challenge, or one from another login attempt, does not exist for this caller.
-    const bound =
-      challenge &&
-      ((binding.attemptId !== null && challenge.attemptId === binding.attemptId) ||
-        (binding.sessionId !== null && challenge.sessionId === binding.sessionId));
-    if (!challenge || !bound) throw new MfaException('NOT_FOUND');
+    const challenge = await this.challenges.findBound(this.db, challengeId, binding);
+    if (!challenge) throw new MfaException('NOT_FOUND');
     return challenge;
   }
 
+  /** Country allow-list, then the hourly caps, each reserved atomically (security.md: SMS abuse). */
   private async assertMaySend(policy: MfaPolicy, factor: Factor, userId: string, e164: string): Promise<void> {
     if (!isCountryAllowed(factor.phoneCountry ?? '', policy.sms.allowedCountries)) {
       throw new MfaException('SMS_DESTINATION_NOT_ALLOWED', { detail: 'The MFA policy does not allow SMS to this country.' });
     }
-    const hourAgo = new Date(this.clock.now().getTime() - 3600_000);
-    await this.assertWithinBudget(hourAgo);
-    const [counts] = await this.dataSource.query(
-      `SELECT count(*) FILTER (WHERE user_id = $1)::int AS by_user,
-              count(*) FILTER (WHERE destination_hash = $2)::int AS by_destination
-         FROM sms_messages
-        WHERE kind = 'otp' AND created_at > $3 AND (user_id = $1 OR destination_hash = $2)`,
-      [userId, this.factors.phoneHash(e164), hourAgo],
-    );
-    if (counts.by_user >= policy.sms.maxSendsPerHourPerUser || counts.by_destination >= MAX_SENDS_PER_HOUR_PER_DESTINATION) {
+    const reservation = await this.caps.reserve({
+      userId,
+      destinationHash: this.factors.phoneHash(e164),
+      perUser: policy.sms.maxSendsPerHourPerUser,
+      perDestination: MAX_SENDS_PER_HOUR_PER_DESTINATION,
+      global: this.config.smsHourlyBudget,
+    });
+    if (reservation.ok) return;
+    if (reservation.refusedBy === 'global') {
+      // The global circuit breaker: past the hourly budget no code is sent to anyone and operators
+      // are alerted, so a pumping attack costs at most one hour's budget.
+      await this.alerts.raise('sms_budget_exhausted', 'SMS hourly budget reached: codes are no longer sent', {
+        sentLastHour: reservation.sentLastHour,
+        budget: this.config.smsHourlyBudget,
+      });
       throw new MfaException('RATE_LIMITED', {
-        detail: 'Too many codes were sent recently. Try again later.',
-        headers: retryAfter(3600),
+        detail: 'Codes by SMS are temporarily unavailable. Use another factor or try again later.',
+        headers: retryAfter(600),
       });
     }
-  }
-
-  /**
-   * The global circuit breaker (security.md: SMS abuse): past the hourly
-   * budget no code is sent to anyone and operators are alerted, so a pumping
-   * attack costs at most one hour's budget.
-   */
-  private async assertWithinBudget(hourAgo: Date): Promise<void> {
-    const [{ sent }] = await this.dataSource.query(
-      `SELECT count(*)::int AS sent FROM sms_messages WHERE kind = 'otp' AND created_at > $1`,
-      [hourAgo],
-    );
-    if (sent < this.config.smsHourlyBudget) return;
-    await this.alerts.raise('sms_budget_exhausted', 'SMS hourly budget reached: codes are no longer sent', {
-      sentLastHour: sent,
-      budget: this.config.smsHourlyBudget,
-    });
     throw new MfaException('RATE_LIMITED', {
-      detail: 'Codes by SMS are temporarily unavailable. Use another factor or try again later.',
-      headers: retryAfter(600),
+      detail: 'Too many codes were sent recently. Try again later.',
+      headers: retryAfter(3600),
     });
   }
 
-  private async deliverOrFail(messageId: string): Promise<void> {
-    const outcome = await this.delivery.deliver(messageId);
+  private async deliverOrFail(message: SmsMessage): Promise<void> {
+    const outcome = await this.delivery.dispatch(message);
     // A transient failure is retried by the outbox worker; a permanent one is the user's to know now.
     if (outcome.status === 'failed') {
       throw new MfaException('SMS_DELIVERY_FAILED', {
@@ -289,16 +283,15 @@ export class SmsChallengeService implements OnModuleInit {
     }
   }
 
-  /** Writes the code's SMS to the outbox, in the caller's language, inside the challenge's transaction. */
-  private enqueue(
-    manager: EntityManager,
+  /** The code's SMS for the outbox, in the caller's language. */
+  private prepare(
     challengeId: string,
     factor: Factor,
     e164: string,
     code: string,
     policy: MfaPolicy,
     context: { meta: RequestMeta; userLocale: string | null },
-  ) {
+  ): SmsMessage {
     const locale = pickLocale(context.meta.acceptLanguage ?? undefined, context.userLocale);
     const text = buildOtpMessage({
       appName: this.config.appName,
@@ -307,7 +300,7 @@ export class SmsChallengeService implements OnModuleInit {
       webOtpDomain: this.config.sms.webOtpDomain,
       locale,
     });
-    return this.delivery.enqueueOtp(manager, {
+    return this.delivery.prepareOtp({
       userId: factor.userId,
       challengeId,
       destination: { e164, country: factor.phoneCountry ?? '', masked: factor.label },

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { Database } from '../../../database/database.js';
 import { AuditService } from '../../../audit/audit.service.js';
 import { validationFailed } from '../../../common/errors/problem.exception.js';
 import { PolicyService } from '../../../policy/policy.service.js';
@@ -20,7 +19,7 @@ import { SmsChallengeService } from './sms-challenge.service.js';
 @Injectable()
 export class SmsEnrolmentService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
     private readonly factors: MfaFactorsService,
     private readonly challenges: SmsChallengeService,
     private readonly changes: FactorChangePolicyService,
@@ -47,15 +46,19 @@ export class SmsEnrolmentService {
       throw new MfaException('SMS_DESTINATION_NOT_ALLOWED', { detail: 'The MFA policy does not allow SMS to this country.' });
     }
     const userId = context.principal.userId;
-    const factor = await this.dataSource.transaction(async (manager) => {
-      await this.factors.removeStalePending(userId, manager);
-      return this.factors.createPendingSms(userId, parsed.e164, parsed.country, manager);
-    });
-    await this.audit.record({
-      type: 'mfa.factor.enrolled',
-      userId,
-      meta: context.meta,
-      metadata: { factorId: factor.id, factorType: 'sms', destination: factor.label, country: parsed.country },
+    const factor = await this.db.transaction(async (tx) => {
+      await this.factors.removeStalePending(userId, tx);
+      const created = await this.factors.createPendingSms(userId, parsed.e164, parsed.country, tx);
+      await this.audit.record(
+        {
+          type: 'mfa.factor.enrolled',
+          userId,
+          meta: context.meta,
+          metadata: { factorId: created.id, factorType: 'sms', destination: created.label, country: parsed.country },
+        },
+        tx,
+      );
+      return created;
     });
     const challenge = await this.challenges.start(factor, 'enroll', bindingOf(context.principal), {
       meta: context.meta,

@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
 import { validationFailed } from '../../../common/errors/problem.exception.js';
+import type { Tx } from '../../../database/database.js';
 import type { Factor } from '../../factor.entity.js';
 import { MfaException } from '../../mfa.exception.js';
 import type { ActivateInput, FactorContext, MfaFactor, SecondFactorProof, VerifyInput } from '../../mfa-factor.js';
-import { MfaFactorsService, isUuid } from '../../mfa-factors.service.js';
+import { MfaFactorsService } from '../../mfa-factors.service.js';
 import { bindingOf } from '../../challenge-binding.js';
 import { SmsChallengeService } from './sms-challenge.service.js';
-import { SmsChallenge } from './sms-challenge.entity.js';
 
 /** SMS one-time codes (RFC 8176 amr `sms`): a challenge per login, a code sent to the stored number. */
 @Injectable()
@@ -16,7 +14,6 @@ export class SmsFactor implements MfaFactor {
   readonly type = 'sms' as const;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly challenges: SmsChallengeService,
     private readonly factors: MfaFactorsService,
   ) {}
@@ -26,20 +23,21 @@ export class SmsFactor implements MfaFactor {
     return this.challenges.start(factor, purpose, bindingOf(context.principal), { meta: context.meta, userLocale: context.user.locale });
   }
 
-  async challengeState(challengeId: string, userId: string): Promise<'none' | 'open' | 'consumed'> {
-    if (!isUuid(challengeId)) return 'none';
-    const challenge = await this.dataSource.manager.findOneBy(SmsChallenge, { id: challengeId, userId });
-    return !challenge ? 'none' : challenge.consumedAt ? 'consumed' : 'open';
+  /** A verify body with a challenge id and a code is an SMS answer; one with a credential is WebAuthn's. */
+  answers(input: VerifyInput): boolean {
+    return typeof input.challengeId === 'string' && input.credential === undefined;
+  }
+
+  challengeState(challengeId: string, context: FactorContext): Promise<'none' | 'open' | 'consumed'> {
+    return this.challenges.stateOf(challengeId, bindingOf(context.principal));
   }
 
   async verify(input: VerifyInput, context: FactorContext): Promise<SecondFactorProof> {
     const { challengeId, code } = requireCode(input);
     const verified = await this.challenges.check(challengeId, code, bindingOf(context.principal), context.meta);
-    if (verified.challenge.purpose === 'enroll') throw new MfaException('NOT_FOUND');
-    const factor = await this.factors.findOwned(context.user.id, verified.challenge.factorId);
     // A factor removed (or never activated) since the challenge began cannot complete a login.
-    if (!factor || factor.status !== 'active') throw new MfaException('NOT_FOUND');
-    return { factorId: factor.id, amr: 'sms', consume: (manager: EntityManager) => verified.consume(manager) };
+    if (verified.challenge.purpose === 'enroll' || !verified.factorActive) throw new MfaException('NOT_FOUND');
+    return { factorId: verified.challenge.factorId, amr: 'sms', consume: (tx: Tx) => verified.consume(tx) };
   }
 
   async activate(factor: Factor, input: ActivateInput, context: FactorContext): Promise<SecondFactorProof> {
@@ -49,14 +47,13 @@ export class SmsFactor implements MfaFactor {
     return {
       factorId: factor.id,
       amr: 'sms',
-      consume: async (manager: EntityManager) => {
-        await verified.consume(manager);
-        if (!(await this.factors.activate(factor.id, manager))) throw new MfaException('CONFLICT', { detail: 'The factor is already active.' });
+      consume: async (tx: Tx) => {
+        await verified.consume(tx);
+        if (!(await this.factors.activate(factor.id, tx))) throw new MfaException('CONFLICT', { detail: 'The factor is already active.' });
       },
     };
   }
 }
-
 
 function requireCode(input: { challengeId?: string; code?: string }): { challengeId: string; code: string } {
   const errors = [];

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { Sql } from '../../../database/database.js';
 import { SecretsService } from '../../../common/crypto/secrets.service.js';
 import { rowsOf } from '../../../database/query-result.js';
 import { base32Decode, base32Encode, type TotpParams } from './totp.js';
@@ -50,9 +51,9 @@ export class TotpSecretsService {
    * conditional UPDATE, so of many concurrent submissions of one code exactly
    * one gets the row (RFC 6238 §5.2); returns whether this caller did.
    */
-  async claimStep(factorId: string, step: number, manager: EntityManager): Promise<boolean> {
+  async claimStep(factorId: string, step: number, sql: Sql): Promise<boolean> {
     const claimed = rowsOf(
-      await manager.query(
+      await sql.query(
         `UPDATE totp_secrets SET last_used_step = $2
           WHERE factor_id = $1 AND (last_used_step IS NULL OR last_used_step < $2)
           RETURNING factor_id`,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import type { Tx } from '../../../database/database.js';
 import { AuditService } from '../../../audit/audit.service.js';
 import { Clock } from '../../../common/clock.js';
 import { validationFailed } from '../../../common/errors/problem.exception.js';
@@ -7,7 +7,7 @@ import { mfaVerificationsTotal } from '../../mfa-metrics.js';
 import { AccountLimitService } from '../../account-limit.service.js';
 import type { Factor } from '../../factor.entity.js';
 import { MfaException } from '../../mfa.exception.js';
-import type { ActivateInput, FactorContext, MfaFactor, SecondFactorProof, VerifyInput } from '../../mfa-factor.js';
+import { RefusalAfterRollback, type ActivateInput, type FactorContext, type MfaFactor, type SecondFactorProof, type VerifyInput } from '../../mfa-factor.js';
 import { MfaFactorsService } from '../../mfa-factors.service.js';
 import { verifyTotp } from './totp.js';
 import { TotpSecretsService } from './totp-secrets.service.js';
@@ -46,8 +46,9 @@ export class TotpFactor implements MfaFactor {
     return {
       factorId: factor.id,
       amr: 'otp',
-      consume: async (manager: EntityManager) => {
-        await this.spend(factor, step, context, manager);
+      consume: async (tx: Tx) => {
+        await this.spend(factor, step, context, tx);
+        await this.factors.touch(factor.id, tx);
         mfaVerificationsTotal.inc({ factor: 'totp', result: 'verified' });
       },
     };
@@ -60,9 +61,9 @@ export class TotpFactor implements MfaFactor {
     return {
       factorId: factor.id,
       amr: 'otp',
-      consume: async (manager: EntityManager) => {
-        await this.spend(factor, step, context, manager);
-        if (!(await this.factors.activate(factor.id, manager))) {
+      consume: async (tx: Tx) => {
+        await this.spend(factor, step, context, tx);
+        if (!(await this.factors.activate(factor.id, tx))) {
           throw new MfaException('CONFLICT', { detail: 'The factor is already active.' });
         }
       },
@@ -75,7 +76,7 @@ export class TotpFactor implements MfaFactor {
    * 800-63B §5.2.2); a wrong guess is counted towards it.
    */
   private async check(factor: Factor, code: string, context: FactorContext): Promise<number> {
-    await this.accountLimit.assertMayAttempt(factor.userId, context.meta);
+    await this.accountLimit.reserve(factor.userId, context.principal.kind === 'mfa' ? context.principal.attemptId : null, context.meta);
     const stored = await this.secrets.load(factor.id);
     if (!stored) throw new MfaException('NOT_FOUND', { detail: 'No such factor.' });
     // Apps show the code as "123 456"; the space is presentation, not part of the code.
@@ -96,8 +97,9 @@ export class TotpFactor implements MfaFactor {
   }
 
   /** Spends the step inside the caller's transaction: of concurrent submissions of one code, one wins. */
-  private async spend(factor: Factor, step: number, context: FactorContext, manager: EntityManager): Promise<void> {
-    if (!(await this.secrets.claimStep(factor.id, step, manager))) await this.refuse(factor, context, 'replayed');
+  private async spend(factor: Factor, step: number, context: FactorContext, tx: Tx): Promise<void> {
+    // A replay found here is recorded once the upgrade has rolled back, on the pool.
+    if (!(await this.secrets.claimStep(factor.id, step, tx))) throw new RefusalAfterRollback(() => this.refuse(factor, context, 'replayed'));
     await this.audit.record(
       {
         type: 'mfa.code.verified',
@@ -105,7 +107,7 @@ export class TotpFactor implements MfaFactor {
         meta: context.meta,
         metadata: { factorType: 'totp', factorId: factor.id },
       },
-      manager,
+      tx,
     );
   }
 
@@ -113,8 +115,8 @@ export class TotpFactor implements MfaFactor {
    * A refused code, wrong or replayed, is one failed attempt for the account
    * limit and an audit event (security.md: a replay is rejected and audited).
    * Both answer the same 401, so the caller cannot tell a used code from a
-   * wrong one. The writes go through the default connection on purpose: when
-   * called from spend(), the surrounding transaction is about to roll back.
+   * wrong one. Never called inside a transaction: a replay found while
+   * spending is recorded after the upgrade's rollback (RefusalAfterRollback).
    */
   private async refuse(factor: Factor, context: FactorContext, reason: 'invalid' | 'replayed'): Promise<never> {
     await this.accountLimit.recordFailure(factor.userId, 'totp');

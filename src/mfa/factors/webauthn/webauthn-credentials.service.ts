@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import type { Sql } from '../../../database/database.js';
 import { Clock } from '../../../common/clock.js';
 import { rowsOf } from '../../../database/query-result.js';
-import { Factor } from '../../factor.entity.js';
+import type { Factor } from '../../factor.entity.js';
 import { MfaException } from '../../mfa.exception.js';
 import type { RegisteredCredential, StoredCredential } from './webauthn-relying-party.service.js';
 import { WebauthnCredential } from './webauthn-credential.entity.js';
@@ -43,34 +44,46 @@ export class WebauthnCredentialsService {
    * registration, so there is no pending step. A credential ID already
    * registered (to anyone) is refused (WebAuthn §7.1).
    */
-  async createActive(userId: string, label: string, credential: RegisteredCredential, manager: EntityManager): Promise<Factor> {
+  async createActive(userId: string, label: string, credential: RegisteredCredential, sql: Sql): Promise<Factor> {
     const now = this.clock.now();
-    const factor = manager.create(Factor, {
+    const factor: Factor = {
       id: randomUUID(),
       userId,
       type: 'webauthn',
       status: 'active',
       label,
+      phoneCiphertext: null,
+      phoneHash: null,
+      phoneCountry: null,
       createdAt: now,
       activatedAt: now,
       lastUsedAt: null,
-    });
-    await manager.insert(Factor, factor);
+    };
     try {
-      await manager.insert(WebauthnCredential, {
-        factorId: factor.id,
-        credentialId: credential.credentialId,
-        publicKey: Buffer.from(credential.publicKey),
-        counter: credential.counter,
-        transports: credential.transports,
-        deviceType: credential.deviceType,
-        backedUp: credential.backedUp,
-        aaguid: credential.aaguid,
-        createdAt: now,
-      });
+      // The factor and its credential in one statement; the credential id's unique index decides a race.
+      await sql.query(
+        `WITH f AS (
+           INSERT INTO mfa_factors (id, user_id, type, status, label, created_at, activated_at) VALUES ($1, $2, 'webauthn', 'active', $3, $4, $4) RETURNING id
+         )
+         INSERT INTO webauthn_credentials (factor_id, credential_id, public_key, counter, transports, device_type, backed_up, aaguid, created_at)
+         SELECT id, $5, $6, $7, $8, $9, $10, $11, $4 FROM f`,
+        [
+          factor.id,
+          userId,
+          label,
+          now,
+          credential.credentialId,
+          Buffer.from(credential.publicKey),
+          credential.counter,
+          credential.transports,
+          credential.deviceType,
+          credential.backedUp,
+          credential.aaguid,
+        ],
+      );
     } catch (error) {
       // Two registrations of the same authenticator racing: the unique index decides, the loser gets a 409.
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string } | undefined)?.code === UNIQUE_VIOLATION) {
+      if ((error as { code?: string } | undefined)?.code === UNIQUE_VIOLATION) {
         throw new MfaException('CONFLICT', { detail: 'This authenticator is already registered.' });
       }
       throw error;

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
-import type { DataSource } from 'typeorm';
+import { Database } from '../../../database/database.js';
 import { AuditService } from '../../../audit/audit.service.js';
 import { AuthService, type TokensResponse } from '../../../auth/auth.service.js';
 import { validationFailed } from '../../../common/errors/problem.exception.js';
@@ -27,7 +26,7 @@ export type RegisteredFactor = FactorView & Partial<Omit<TokensResponse, 'status
 @Injectable()
 export class WebauthnRegistrationService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
     private readonly challenges: WebauthnChallengesService,
     private readonly credentials: WebauthnCredentialsService,
     private readonly relyingParty: WebauthnRelyingPartyService,
@@ -72,13 +71,13 @@ export class WebauthnRegistrationService {
     }
 
     const amr = amrOf(registered);
-    const { factor, tokens } = await this.dataSource.transaction(async (manager) => {
-      const created = await this.credentials.createActive(principal.userId, label ?? defaultLabel(registered), registered, manager);
+    const { factor, tokens } = await this.db.transaction(async (tx) => {
+      const created = await this.credentials.createActive(principal.userId, label ?? defaultLabel(registered), registered, tx);
       const metadata = { factorId: created.id, factorType: 'webauthn', deviceType: registered.deviceType, aaguid: registered.aaguid };
-      await this.audit.record({ type: 'mfa.factor.enrolled', userId: principal.userId, meta, metadata }, manager);
-      await this.audit.record({ type: 'mfa.factor.activated', userId: principal.userId, meta, metadata }, manager);
+      await this.audit.record({ type: 'mfa.factor.enrolled', userId: principal.userId, meta, metadata }, tx);
+      await this.audit.record({ type: 'mfa.factor.activated', userId: principal.userId, meta, metadata }, tx);
       // With the enrolment mfaToken the new factor is also the login's second factor (api.md: mfa_enrollment_required).
-      const issued = principal.kind === 'mfa' ? await this.auth.completeSecondFactor(principal, amr, meta, manager) : null;
+      const issued = principal.kind === 'mfa' ? await this.auth.completeSecondFactor(principal, amr, meta, tx) : null;
       return { factor: created, tokens: issued };
     });
     const view = toFactorView(factor);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import type { Tx } from '../../../database/database.js';
 import { AuditService } from '../../../audit/audit.service.js';
 import { validationFailed, type FieldError } from '../../../common/errors/problem.exception.js';
 import type { RequestMeta } from '../../../common/http/request-meta.js';
@@ -56,8 +56,13 @@ export class WebauthnFactor implements MfaFactor {
     return { challengeId: challenge.id, factorId: factor.id, type: 'webauthn', expiresAt: challenge.expiresAt.toISOString(), options };
   }
 
-  challengeState(challengeId: string, userId: string): Promise<'none' | 'open' | 'consumed'> {
-    return this.challenges.state(challengeId, userId);
+  /** A verify body with a challenge id and a credential is a WebAuthn assertion. */
+  answers(input: VerifyInput): boolean {
+    return typeof input.challengeId === 'string' && input.credential !== undefined;
+  }
+
+  challengeState(challengeId: string, context: FactorContext): Promise<'none' | 'open' | 'consumed'> {
+    return this.challenges.state(challengeId, context.user.id);
   }
 
   async verify(input: VerifyInput, context: FactorContext): Promise<SecondFactorProof> {
@@ -65,7 +70,7 @@ export class WebauthnFactor implements MfaFactor {
     const response = readAuthenticationResponse(credential);
     const binding = bindingOf(context.principal);
     const { userId } = binding;
-    await this.accountLimit.assertMayAttempt(userId, context.meta);
+    await this.accountLimit.reserve(userId, binding.attemptId, context.meta);
     const challenge = await this.challenges.findBound(challengeId, binding);
     // Another user's challenge, or one from another login attempt, does not exist for this caller.
     if (!challenge?.factorId) throw new MfaException('NOT_FOUND', { detail: 'No such challenge.' });
@@ -103,10 +108,11 @@ export class WebauthnFactor implements MfaFactor {
     return {
       factorId: factor.id,
       amr,
-      consume: async (manager: EntityManager) => {
+      consume: async (tx: Tx) => {
+        await this.factors.touch(factor.id, tx);
         await this.audit.record(
           { type: 'mfa.code.verified', userId, meta: context.meta, metadata: { factorType: 'webauthn', challengeId: challenge.id, amr } },
-          manager,
+          tx,
         );
         mfaVerificationsTotal.inc({ factor: 'webauthn', result: 'verified' });
       },

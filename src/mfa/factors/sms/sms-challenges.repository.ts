@@ -1,0 +1,158 @@
+import { Injectable } from '@nestjs/common';
+import type { Sql } from '../../../database/database.js';
+import type { ChallengeBinding } from '../../challenge-binding.js';
+import type { SmsChallenge } from './sms-challenge.entity.js';
+
+const COLUMNS = `id, user_id, factor_id, purpose, attempt_id, session_id, code_hash, code_length, expires_at, attempts, max_attempts,
+  sends, max_resends, resend_cooldown_seconds, last_sent_at, consumed_at, created_at`;
+
+interface Row {
+  id: string;
+  user_id: string;
+  factor_id: string;
+  purpose: SmsChallenge['purpose'];
+  attempt_id: string | null;
+  session_id: string | null;
+  code_hash: string;
+  code_length: number;
+  expires_at: Date;
+  attempts: number;
+  max_attempts: number;
+  sends: number;
+  max_resends: number;
+  resend_cooldown_seconds: number;
+  last_sent_at: Date;
+  consumed_at: Date | null;
+  created_at: Date;
+}
+
+function toChallenge(r: Row): SmsChallenge {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    factorId: r.factor_id,
+    purpose: r.purpose,
+    attemptId: r.attempt_id,
+    sessionId: r.session_id,
+    codeHash: r.code_hash,
+    codeLength: r.code_length,
+    expiresAt: r.expires_at,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    sends: r.sends,
+    maxResends: r.max_resends,
+    resendCooldownSeconds: r.resend_cooldown_seconds,
+    lastSentAt: r.last_sent_at,
+    consumedAt: r.consumed_at,
+    createdAt: r.created_at,
+  };
+}
+
+function valuesOf(c: SmsChallenge): unknown[] {
+  return [
+    c.id,
+    c.userId,
+    c.factorId,
+    c.purpose,
+    c.attemptId,
+    c.sessionId,
+    c.codeHash,
+    c.codeLength,
+    c.expiresAt,
+    c.attempts,
+    c.maxAttempts,
+    c.sends,
+    c.maxResends,
+    c.resendCooldownSeconds,
+    c.lastSentAt,
+    c.consumedAt,
+    c.createdAt,
+  ];
+}
+
+/** Binds a challenge to the caller: the login attempt of an mfaToken, or the signed-in session. */
+const BOUND = `(($3::uuid IS NOT NULL AND attempt_id = $3) OR ($4::uuid IS NOT NULL AND session_id = $4))`;
+
+/** The SQL of `sms_challenges`. Each rule that must hold under concurrency is one conditional statement here. */
+@Injectable()
+export class SmsChallengesRepository {
+  /**
+   * Inserts the challenge and, in the same statement, the outbox row that
+   * carries its code (`outbox` is the sms module's INSERT, see outboxInsert):
+   * one round trip, atomic without a transaction.
+   */
+  async insertWithOutbox(sql: Sql, challenge: SmsChallenge, outbox: (offset: number) => { text: string; values: unknown[] }): Promise<void> {
+    const own = valuesOf(challenge);
+    const message = outbox(own.length);
+    await sql.query(
+      `WITH challenge AS (INSERT INTO sms_challenges (${COLUMNS}) VALUES (${own.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id)
+       ${message.text}`,
+      [...own, ...message.values],
+    );
+  }
+
+  async findBound(sql: Sql, id: string, binding: ChallengeBinding): Promise<SmsChallenge | null> {
+    const [row] = await sql.query<Row>(`SELECT ${COLUMNS} FROM sms_challenges WHERE id = $1 AND user_id = $2 AND ${BOUND}`, [
+      id,
+      binding.userId,
+      binding.attemptId,
+      binding.sessionId,
+    ]);
+    return row ? toChallenge(row) : null;
+  }
+
+  /**
+   * Counts one attempt *before* the code is compared, in one conditional
+   * UPDATE, so concurrent guesses can never exceed the cap (security.md; the
+   * same order as Ory Kratos' code persister). Returns the counted challenge
+   * and whether its factor is still active, or null when no attempt may be
+   * made (unknown, not the caller's, used, locked or expired: see `find`).
+   */
+  async countAttempt(sql: Sql, id: string, binding: ChallengeBinding, now: Date): Promise<{ challenge: SmsChallenge; factorActive: boolean } | null> {
+    const [row] = await sql.query<Row & { factor_active: boolean }>(
+      `UPDATE sms_challenges c SET attempts = c.attempts + 1
+         FROM mfa_factors f
+        WHERE c.id = $1 AND c.user_id = $2 AND ${BOUND.replaceAll('attempt_id', 'c.attempt_id').replaceAll('session_id', 'c.session_id')}
+          AND c.consumed_at IS NULL AND c.attempts < c.max_attempts AND c.expires_at > $5 AND f.id = c.factor_id
+        RETURNING ${COLUMNS.split(',').map((c) => `c.${c.trim()}`).join(', ')}, f.status = 'active' AS factor_active`,
+      [id, binding.userId, binding.attemptId, binding.sessionId, now],
+    );
+    return row ? { challenge: toChallenge(row), factorActive: row.factor_active } : null;
+  }
+
+  /**
+   * Spends the challenge and marks its factor used, in one statement. Of many
+   * concurrent correct submissions exactly one gets the row; returns false for the others.
+   */
+  async consume(sql: Sql, id: string, now: Date): Promise<boolean> {
+    const rows = await sql.query(
+      `WITH spent AS (
+         UPDATE sms_challenges SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL AND expires_at > $2 RETURNING factor_id
+       )
+       UPDATE mfa_factors f SET last_used_at = $2 FROM spent WHERE f.id = spent.factor_id RETURNING f.id`,
+      [id, now],
+    );
+    return rows.length === 1;
+  }
+
+  /** A new code for the same challenge, conditional on the state the caller checked (two resends cannot both send). */
+  async replaceCode(sql: Sql, input: { id: string; codeHash: string; now: Date; expiresAt: Date; expectedSends: number }): Promise<SmsChallenge | null> {
+    const [row] = await sql.query<Row>(
+      `UPDATE sms_challenges SET code_hash = $2, sends = sends + 1, last_sent_at = $3, expires_at = $4
+        WHERE id = $1 AND consumed_at IS NULL AND sends = $5 AND attempts < max_attempts
+       RETURNING ${COLUMNS}`,
+      [input.id, input.codeHash, input.now, input.expiresAt, input.expectedSends],
+    );
+    return row ? toChallenge(row) : null;
+  }
+
+  /** The challenge, locked for the rest of the transaction (the outbox's code reissue after a restart). */
+  async lock(sql: Sql, id: string): Promise<SmsChallenge | null> {
+    const [row] = await sql.query<Row>(`SELECT ${COLUMNS} FROM sms_challenges WHERE id = $1 FOR UPDATE`, [id]);
+    return row ? toChallenge(row) : null;
+  }
+
+  async setCodeHash(sql: Sql, id: string, codeHash: string): Promise<void> {
+    await sql.query(`UPDATE sms_challenges SET code_hash = $2 WHERE id = $1`, [id, codeHash]);
+  }
+}

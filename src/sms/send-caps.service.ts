@@ -1,0 +1,68 @@
+import { randomInt } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { RateCountersRepository, type CounterWindow } from '../common/rate-counters.repository.js';
+import { Database } from '../database/database.js';
+
+const HOUR_MS = 3600_000;
+/** Per-user and per-number caps count in one-minute buckets: the hour they look back over is exact to a minute. */
+const PERSONAL_BUCKET_MS = 60_000;
+/** The global budget, a circuit breaker, counts in ten-minute buckets (fewer rows to add up on every send). */
+const GLOBAL_BUCKET_MS = 600_000;
+/**
+ * The global budget is counted on this many rows per bucket, one picked at
+ * random per send, so that no single row is updated by every login (one hot
+ * row would serialise them all behind its lock).
+ */
+const GLOBAL_SHARDS = 8;
+const GLOBAL_KEYS = Array.from({ length: GLOBAL_SHARDS }, (_, i) => `sms:global:${i}`);
+
+export type CapReservation = { ok: true } | { ok: false; refusedBy: 'user' | 'destination' | 'global'; sentLastHour: number };
+
+/**
+ * Hourly SMS send caps per user, per destination number and for everyone
+ * (security.md: SMS abuse). Each send reserves its place first, atomically,
+ * and a refused reservation is given back: a burst of parallel requests can
+ * never send more than the cap, which a `count(*)` read before the insert
+ * could not promise. A send stops counting once it is more than an hour old
+ * (to within one bucket).
+ */
+@Injectable()
+export class SendCapsService {
+  constructor(
+    private readonly db: Database,
+    private readonly counters: RateCountersRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async reserve(input: { userId: string; destinationHash: string; perUser: number; perDestination: number; global: number }): Promise<CapReservation> {
+    const now = this.clock.now().getTime();
+    const personal = (key: string) => windowOf(key, now, PERSONAL_BUCKET_MS);
+    const user = personal(`sms:user:${input.userId}`);
+    const destination = personal(`sms:dest:${input.destinationHash}`);
+    const shards = GLOBAL_KEYS.map((key) => windowOf(key, now, GLOBAL_BUCKET_MS));
+    const hit = [user, destination, shards[randomInt(GLOBAL_SHARDS)]!];
+    const totals = await this.counters.hitAndRead(this.db, hit, [user, destination, ...shards]);
+    const sentByUser = totals.get(user.key) ?? 0;
+    const sentToDestination = totals.get(destination.key) ?? 0;
+    const sentByEveryone = shards.reduce((sum, s) => sum + (totals.get(s.key) ?? 0), 0);
+    // Each total includes this send; it may go when the total stays within the cap.
+    const refusal: CapReservation | null =
+      sentByUser > input.perUser
+        ? { ok: false, refusedBy: 'user', sentLastHour: sentByUser - 1 }
+        : sentToDestination > input.perDestination
+          ? { ok: false, refusedBy: 'destination', sentLastHour: sentToDestination - 1 }
+          : sentByEveryone > input.global
+            ? { ok: false, refusedBy: 'global', sentLastHour: sentByEveryone - 1 }
+            : null;
+    if (!refusal) return { ok: true };
+    await this.counters.giveBack(this.db, hit);
+    return refusal;
+  }
+}
+
+/** The bucket `now` falls in, and the oldest bucket still within the hour before it. */
+function windowOf(key: string, now: number, bucketMs: number): CounterWindow {
+  const bucket = Math.floor(now / bucketMs) * bucketMs;
+  return { key, bucket: new Date(bucket), since: new Date(bucket - HOUR_MS + bucketMs) };
+}

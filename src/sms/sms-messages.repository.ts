@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import type { Sql } from '../database/database.js';
+import type { SmsMessage, SmsMessageStatus } from './sms-message.entity.js';
+
+const COLUMNS = [
+  'id',
+  'user_id',
+  'challenge_id',
+  'kind',
+  'locale',
+  'body_template',
+  'destination_ciphertext',
+  'destination_hash',
+  'destination_masked',
+  'destination_country',
+  'provider',
+  'provider_message_id',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'locked_until',
+  'last_error',
+  'created_at',
+  'sent_at',
+  'delivered_at',
+  'updated_at',
+] as const;
+
+function valuesOf(m: SmsMessage): unknown[] {
+  return [
+    m.id,
+    m.userId,
+    m.challengeId,
+    m.kind,
+    m.locale,
+    m.bodyTemplate,
+    m.destinationCiphertext,
+    m.destinationHash,
+    m.destinationMasked,
+    m.destinationCountry,
+    m.provider,
+    m.providerMessageId,
+    m.status,
+    m.attempts,
+    m.nextAttemptAt,
+    m.lockedUntil,
+    m.lastError,
+    m.createdAt,
+    m.sentAt,
+    m.deliveredAt,
+    m.updatedAt,
+  ];
+}
+
+type Row = Record<(typeof COLUMNS)[number], unknown>;
+
+function toMessage(r: Row): SmsMessage {
+  return {
+    id: r.id as string,
+    userId: r.user_id as string | null,
+    challengeId: r.challenge_id as string | null,
+    kind: r.kind as SmsMessage['kind'],
+    locale: r.locale as string,
+    bodyTemplate: r.body_template as string,
+    destinationCiphertext: r.destination_ciphertext as string,
+    destinationHash: r.destination_hash as string,
+    destinationMasked: r.destination_masked as string,
+    destinationCountry: r.destination_country as string,
+    provider: r.provider as string,
+    providerMessageId: r.provider_message_id as string | null,
+    status: r.status as SmsMessageStatus,
+    attempts: r.attempts as number,
+    nextAttemptAt: r.next_attempt_at as Date,
+    lockedUntil: r.locked_until as Date | null,
+    lastError: r.last_error as string | null,
+    createdAt: r.created_at as Date,
+    sentAt: r.sent_at as Date | null,
+    deliveredAt: r.delivered_at as Date | null,
+    updatedAt: r.updated_at as Date,
+  };
+}
+
+/**
+ * The INSERT of one outbox row as a statement another repository can put in
+ * a CTE after its own insert (a challenge and its SMS are one statement, so a
+ * crash can never leave one without the other). Placeholders start at `offset + 1`.
+ */
+export function outboxInsert(message: SmsMessage, offset: number): { text: string; values: unknown[] } {
+  const placeholders = COLUMNS.map((_, i) => `$${offset + i + 1}`).join(', ');
+  return { text: `INSERT INTO sms_messages (${COLUMNS.join(', ')}) VALUES (${placeholders})`, values: valuesOf(message) };
+}
+
+/** The SQL of `sms_messages`, the SMS outbox. */
+@Injectable()
+export class SmsMessagesRepository {
+  async insert(sql: Sql, message: SmsMessage): Promise<void> {
+    const { text, values } = outboxInsert(message, 0);
+    await sql.query(text, values);
+  }
+
+  /**
+   * Leases due rows (new, to retry, or abandoned by a dead sender) with
+   * `FOR UPDATE SKIP LOCKED`, so several instances never send one row twice.
+   */
+  async claimDue(sql: Sql, input: { now: Date; leaseUntil: Date; limit: number }): Promise<SmsMessage[]> {
+    const rows = await sql.query<Row>(
+      `UPDATE sms_messages SET status = 'sending', locked_until = $2, attempts = attempts + 1, updated_at = $1
+        WHERE id IN (
+          SELECT id FROM sms_messages
+           WHERE (status IN ('pending', 'retry') AND next_attempt_at <= $1) OR (status = 'sending' AND locked_until < $1)
+           ORDER BY next_attempt_at
+           LIMIT $3
+             FOR UPDATE SKIP LOCKED)
+        RETURNING ${COLUMNS.join(', ')}`,
+      [input.now, input.leaseUntil, input.limit],
+    );
+    return rows.map(toMessage);
+  }
+
+  /** Extends the lease of rows this process is still sending (the heartbeat), so a live sender keeps them. */
+  async extendLeases(sql: Sql, ids: string[], leaseUntil: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await sql.query(`UPDATE sms_messages SET locked_until = $2 WHERE id = ANY($1::uuid[]) AND status = 'sending'`, [ids, leaseUntil]);
+  }
+
+  /** The UPDATE that records a send's outcome, as text and values (AuditService.recordWith puts its audit row beside it). */
+  finishStatement(id: string, patch: FinishPatch): { text: string; values: unknown[] } {
+    return {
+      text: `UPDATE sms_messages SET status = $2, locked_until = NULL, updated_at = $3,
+                    sent_at = COALESCE($4, sent_at), provider_message_id = COALESCE($5, provider_message_id),
+                    last_error = $6, next_attempt_at = COALESCE($7, next_attempt_at)
+              WHERE id = $1 RETURNING id`,
+      values: [id, patch.status, patch.now, patch.sentAt, patch.providerMessageId, patch.lastError, patch.nextAttemptAt],
+    };
+  }
+}
+
+export interface FinishPatch {
+  status: SmsMessageStatus;
+  now: Date;
+  sentAt: Date | null;
+  providerMessageId: string | null;
+  lastError: string | null;
+  nextAttemptAt: Date | null;
+}

@@ -1,0 +1,23 @@
+import type { Role } from '../auth/guards/access.decorators.js';
+
+/** A user as a request needs it: loaded once, with the token check, and never with the password hash. */
+export interface UserProfile {
+  id: string;
+  email: string;
+  roles: Role[];
+  locale: string | null;
+}
+
+/** The columns of `users` a UserProfile is read from, for repositories that join users (alias `u`). */
+export const USER_PROFILE_COLUMNS = `u.id AS user_id, u.email AS user_email, u.roles AS user_roles, u.locale AS user_locale`;
+
+export interface UserProfileRow {
+  user_id: string;
+  user_email: string;
+  user_roles: Role[];
+  user_locale: string | null;
+}
+
+export function userProfileOf(row: UserProfileRow): UserProfile {
+  return { id: row.user_id, email: row.user_email, roles: row.user_roles, locale: row.user_locale };
+}
