@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import pg from 'pg';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
@@ -11,14 +12,20 @@ import { MfaPolicyVersion } from './mfa-policy-version.entity.js';
 import { validatePolicyDocument, type MfaPolicyDocument } from './policy-validation.js';
 
 /**
- * How long one process keeps the policy it read. Every instance re-reads the
- * newest version at least this often, so an admin's change is in force
- * everywhere within about a second, without a restart or a message bus; the
- * instance that made the change sees it at once.
+ * How long one process keeps the policy it read while it cannot hear change
+ * notifications (its listening connection is down): every instance then
+ * re-reads the newest version at least this often, so an admin's change is in
+ * force everywhere within about a second either way.
  */
 export const POLICY_CACHE_TTL_MS = 1000;
+/** While notifications arrive, a re-read this often only guards against one lost in transit. */
+const LISTENING_CACHE_TTL_MS = 60_000;
+/** The channel a policy change is announced on (LISTEN/NOTIFY), to every instance sharing the database. */
+const CHANNEL = 'sesame_mfa_policy';
 
 const MAX_HISTORY = 100;
+const { Client } = pg;
+type Client = InstanceType<typeof pg.Client>;
 
 /** `{ 'sms.codeLength': { from: 6, to: 8 } }`: every leaf that differs; arrays count as one leaf. */
 export type PolicyChanges = Record<string, { from: unknown; to: unknown }>;
@@ -31,8 +38,12 @@ export interface PolicyVersionRecord {
 
 /** The MFA policy in force: the newest stored version, or the built-in default before any change. */
 @Injectable()
-export class PolicyService {
-  private cached: { policy: MfaPolicy; expiresAt: number } | null = null;
+export class PolicyService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Policy');
+  private cached: { policy: MfaPolicy; readAt: number } | null = null;
+  private listener: Client | null = null;
+  private listening = false;
+  private stopped = false;
   private loading: Promise<MfaPolicy> | null = null;
   /** Bumped by every local change, so a read that started before it cannot put the old policy back in the cache. */
   private generation = 0;
@@ -43,9 +54,24 @@ export class PolicyService {
     private readonly clock: Clock,
   ) {}
 
-  /** Called on every login and by the guards; at most one database read per second per process. */
+  async onModuleInit(): Promise<void> {
+    await this.listen();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    this.listening = false;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /**
+   * Called on every login and by the guards: served from memory. A change on
+   * any instance is announced with NOTIFY and drops every instance's copy at
+   * once; without the listening connection, at most one read per second.
+   */
   async current(): Promise<MfaPolicy> {
-    if (this.cached && this.clock.now().getTime() < this.cached.expiresAt) return this.cached.policy;
+    const ttl = this.listening ? LISTENING_CACHE_TTL_MS : POLICY_CACHE_TTL_MS;
+    if (this.cached && this.clock.now().getTime() < this.cached.readAt + ttl) return this.cached.policy;
     // Concurrent callers share one read instead of each hitting the database when the cache expires.
     this.loading ??= this.load();
     return this.loading;
@@ -74,6 +100,8 @@ export class PolicyService {
         createdAt: this.clock.now(),
       });
       await manager.insert(MfaPolicyVersion, row);
+      // Delivered to every listening instance when this transaction commits.
+      await manager.query(`SELECT pg_notify($1, $2)`, [CHANNEL, String(row.version)]);
       await this.audit.record(
         {
           type: 'mfa.policy.changed',
@@ -97,6 +125,34 @@ export class PolicyService {
     return rows.map((row) => ({ policy: toPolicy(row), createdBy: row.createdBy, createdAt: row.createdAt }));
   }
 
+  /** A connection of its own that LISTENs for changes; re-opened after a failure, polling meanwhile. */
+  private async listen(): Promise<void> {
+    if (this.stopped) return;
+    const options = this.versions.manager.connection.options as { url?: string };
+    const client = new Client({ connectionString: options.url });
+    const retry = () => {
+      if (this.listener !== client) return;
+      this.listening = false;
+      this.listener = null;
+      client.end().catch(() => undefined);
+      if (!this.stopped) setTimeout(() => void this.listen(), 1000).unref();
+    };
+    client.on('error', retry);
+    client.on('end', retry);
+    client.on('notification', () => this.invalidate());
+    this.listener = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      // Anything changed while not listening is read afresh.
+      this.invalidate();
+      this.listening = true;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'cannot listen for policy changes; re-reading the policy every second');
+      retry();
+    }
+  }
+
   private invalidate(): void {
     this.generation++;
     this.cached = null;
@@ -110,7 +166,7 @@ export class PolicyService {
     try {
       const [latest] = await this.versions.find({ order: { version: 'DESC' }, take: 1 });
       const policy = latest ? toPolicy(latest) : DEFAULT_MFA_POLICY;
-      if (generation === this.generation) this.cached = { policy, expiresAt: startedAt + POLICY_CACHE_TTL_MS };
+      if (generation === this.generation) this.cached = { policy, readAt: startedAt };
       return policy;
     } finally {
       if (generation === this.generation) this.loading = null;

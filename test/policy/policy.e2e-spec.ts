@@ -238,6 +238,26 @@ describe('MFA policy administration', () => {
     }
   });
 
+  it('reaches another instance through LISTEN/NOTIFY, without waiting for its cache to expire', async () => {
+    const other = await startTestApp({ sharing: t });
+    try {
+      const admin = await freshAdmin();
+      const otherAdmin = await adminAccessToken(other, nextEmail('notified-admin'));
+      const before = await other.get<MfaPolicy>(PATH, otherAdmin.accessToken);
+      const changed = await put(policyDocument({ sms: { ttlSeconds: before.body.sms.ttlSeconds === 120 ? 180 : 120 } }), admin.accessToken);
+      expect(changed.status).toBe(200);
+      // The other instance's clock does not move: only the notification can make it re-read.
+      let seen: MfaPolicy | undefined;
+      for (let i = 0; i < 50 && seen?.version !== changed.body.version; i++) {
+        seen = (await other.get<MfaPolicy>(PATH, otherAdmin.accessToken)).body;
+        if (seen.version !== changed.body.version) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(seen).toEqual(changed.body);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('gives concurrent replacements distinct, consecutive versions, each audited against the one before', async () => {
     const admin = await freshAdmin();
     const start = (await t.get<MfaPolicy>(PATH, admin.accessToken)).body.version;
