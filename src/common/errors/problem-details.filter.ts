@@ -14,6 +14,7 @@ import { CommonException, ProblemException, type Problem } from './problem.excep
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
+  private readonly outage = new OutageLog(this.logger);
 
   catch(error: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -51,9 +52,60 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     const status = httpStatusOf(error);
     if (status !== null && (status < 500 || status === 503)) return genericProblem(status);
+    if (isDatabaseUnavailable(error)) {
+      this.outage.seen(error, requestId);
+      return new CommonException('SERVICE_UNAVAILABLE', {
+        detail: 'The service is briefly unavailable. Try again shortly.',
+        headers: { 'Retry-After': String(RETRY_AFTER_OUTAGE_SECONDS) },
+      }).problem;
+    }
     this.logger.error({ err: error, requestId }, 'unhandled error');
     return new CommonException('INTERNAL').problem;
   }
+}
+
+const RETRY_AFTER_OUTAGE_SECONDS = 2;
+/** Requests failing for the same outage within this time share one log line. */
+const OUTAGE_QUIET_MS = 30_000;
+
+/** Logs the first failure of an outage and then, at most every 30 s, how many more there were. */
+class OutageLog {
+  private lastLoggedAt = 0;
+  private suppressed = 0;
+
+  constructor(private readonly logger: Logger) {}
+
+  seen(error: unknown, requestId: string): void {
+    const now = Date.now();
+    if (now - this.lastLoggedAt < OUTAGE_QUIET_MS) {
+      this.suppressed++;
+      return;
+    }
+    const more = this.suppressed;
+    this.lastLoggedAt = now;
+    this.suppressed = 0;
+    this.logger.error({ err: error, requestId, failedSinceLastReport: more }, 'database unavailable: answering 503');
+  }
+}
+
+/**
+ * Postgres cannot be reached or is shutting down, or the pool waited too
+ * long for a connection: a condition of the service, not of the request
+ * (SQLSTATE class 08 connection exceptions, 57P01–57P03 shutdown and
+ * startup, and the driver's own connection errors).
+ */
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const cause = (error as { driverError?: unknown }).driverError ?? error;
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string' && (code.startsWith('08') || ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code))) {
+    return true;
+  }
+  const message = (cause as { message?: unknown }).message;
+  return (
+    typeof message === 'string' &&
+    /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|connection is closed|Cannot use a pool after calling end/i.test(message)
+  );
 }
 
 /** Framework errors (unknown route, body parser errors) carry a status; use it, never their message. */
