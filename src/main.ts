@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { resolveKeys } from './config/keys.js';
 import { resolveDatabase } from './database/database-url.js';
+import { EmbeddedPostgresError } from './database/embedded-postgres.js';
 import { createApp } from './bootstrap.js';
 
 async function main(): Promise<void> {
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof EmbeddedPostgresError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`Sesame failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -16,6 +16,6 @@ export async function resolveDatabase(config: AppConfig, log: (m: string) => voi
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => undefined };
   const dir = resolve(join(config.dataDir, 'postgres'));
   log(`DATABASE_URL is not set: starting embedded Postgres in ${dir}`);
-  const db = await startEmbeddedPostgres({ dir, persistent: true });
+  const db = await startEmbeddedPostgres({ dir, persistent: true, onNotice: log });
   return { url: db.url, embedded: true, stop: () => db.stop() };
 }

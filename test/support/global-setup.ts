@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres.ts';
+import { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres.ts';
 
 declare global {
   var __SESAME_EMBEDDED_DB__: EmbeddedDatabase | undefined;
@@ -18,7 +18,12 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   const dir = await mkdtemp(join(tmpdir(), 'sesame-test-pg-'));
-  const db = await startEmbeddedPostgres({ dir, persistent: false });
+  const db = await startEmbeddedPostgres({ dir, persistent: false }).catch((error: unknown) => {
+    if (!(error instanceof EmbeddedPostgresError)) throw error;
+    // The message says what failed and what to do; a stack trace would only bury it.
+    process.stderr.write(`\n${error.message}\n`);
+    process.exit(1);
+  });
   globalThis.__SESAME_EMBEDDED_DB__ = db;
   process.env.SESAME_TEST_ADMIN_URL = db.url;
 }
