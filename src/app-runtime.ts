@@ -13,6 +13,8 @@ export interface AppRuntime {
   config: AppConfig;
   keys: AppKeys;
   databaseUrl: string;
+  /** False in cluster workers: the primary applied the migrations before forking them. */
+  runMigrations?: boolean;
   clock?: Clock;
   smsSender?: SmsSender;
   logStream?: Writable;

@@ -30,7 +30,7 @@ export class AppModule {
       imports: [
         CoreModule.register(runtime, runtime.clock ?? new SystemClock()),
         LoggerModule.forRoot(loggerOptions(runtime.config, runtime.logStream)),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(runtime.databaseUrl, { poolSize: runtime.config.databasePoolSize }), migrationsRun: true }),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(runtime.databaseUrl, { poolSize: runtime.config.databasePoolSize }), migrationsRun: runtime.runMigrations ?? true }),
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: 60_000, limit: 300 }],
           // The client address as resolved once per request (TRUST_PROXY-aware), not Express's guess.

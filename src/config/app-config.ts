@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -13,6 +14,8 @@ export interface AppConfig {
   databaseUrl: string | null;
   /** Pooled Postgres connections per process. */
   databasePoolSize: number;
+  /** HTTP worker processes (node:cluster); 1 runs the server in this process. */
+  webConcurrency: number;
   redisUrl: string | null;
   dataDir: string;
   logLevel: string;
@@ -57,6 +60,7 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional()),
   DATA_DIR: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
@@ -148,6 +152,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port,
     databaseUrl: e.DATABASE_URL ?? null,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    // Production uses every core by default. Development keeps one process: the console SMS
+    // sender's /dev/sms list lives in that process's memory.
+    webConcurrency: e.WEB_CONCURRENCY ?? (e.NODE_ENV === 'production' ? availableParallelism() : 1),
     redisUrl: e.REDIS_URL ?? null,
     dataDir: e.DATA_DIR ?? '.data',
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
