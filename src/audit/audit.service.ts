@@ -114,7 +114,8 @@ export class AuditService {
       event.actorId ?? null,
       event.meta?.ip ?? null,
       event.meta?.userAgent?.slice(0, 512) ?? null,
-      JSON.stringify(event.metadata ?? {}),
+      // A jsonb parameter: the driver serialises the object.
+      event.metadata ?? {},
       this.clock.now(),
     ];
   }

@@ -1,8 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool, PoolClient } from 'pg';
+import postgres from 'postgres';
 import type { DataSource } from 'typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import { InjectConfig } from '../config/config.tokens.js';
 
 /** Something that runs SQL: the pool (`Database`) or one open transaction (`Tx`). Repositories take it explicitly. */
 export interface Sql {
@@ -30,65 +32,78 @@ export class PoolQueryInsideTransactionError extends Error {
 }
 
 /**
- * The hot path's access to Postgres: parameterised SQL on the same pg pool
- * TypeORM opened (one pool per process), without a query builder in between.
+ * The hot path's access to Postgres: parameterised SQL through postgres.js,
+ * without a query builder in between. postgres.js pipelines concurrent
+ * queries on its connections and coalesces their writes, so under load many
+ * statements share one socket write (each write is a system call; on the
+ * login path they were the largest single cost). TypeORM keeps its own pool
+ * for the rest of the app and the migrations.
  */
 @Injectable()
-export class Database implements Sql {
+export class Database implements Sql, OnModuleDestroy {
   private readonly openTransaction = new AsyncLocalStorage<true>();
+  private readonly sql: postgres.Sql;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(@InjectDataSource() dataSource: DataSource, @InjectConfig() config: AppConfig) {
+    const url = (dataSource.options as { url?: string }).url;
+    this.sql = postgres(url ?? '', {
+      max: config.databasePoolSize,
+      // Closed when idle, so a quiet instance holds few connections.
+      idle_timeout: 60,
+      connect_timeout: 5,
+      onnotice: () => undefined,
+      connection: {
+        application_name: 'sesame',
+        // A stuck statement or a transaction left open by a bug ends on the server
+        // instead of holding a connection (and its row locks) forever.
+        statement_timeout: 10_000,
+        idle_in_transaction_session_timeout: 10_000,
+      },
+    });
+  }
 
-  private get pool(): Pool {
-    // TypeORM's Postgres driver keeps its pg.Pool as `master`.
-    return (this.dataSource.driver as unknown as { master: Pool }).master;
+  async onModuleDestroy(): Promise<void> {
+    await this.sql.end({ timeout: 5 });
   }
 
   async query<R extends object = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<R[]> {
     if (this.openTransaction.getStore()) throw new PoolQueryInsideTransactionError();
-    const result = await this.pool.query<R>(text, values as unknown[] | undefined);
-    return result.rows;
+    return run<R>(this.sql, text, values);
   }
 
   /** Runs `work` in one transaction (READ COMMITTED); a throw rolls it back and is rethrown. */
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.openTransaction.getStore()) throw new PoolQueryInsideTransactionError();
-    const client = await this.pool.connect();
-    const before: Array<() => Promise<void>> = [];
     const after: Array<() => void | Promise<void>> = [];
-    const tx: Tx = {
-      query: async <R extends object>(text: string, values?: readonly unknown[]) =>
-        (await client.query<R>(text, values as unknown[] | undefined)).rows,
-      beforeCommit: (hook) => before.push(hook),
-      afterCommit: (hook) => after.push(hook),
-    };
-    let result: T;
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      result = await this.openTransaction.run(true, async () => {
+    const result = await this.sql.begin((reserved) =>
+      this.openTransaction.run(true, async () => {
+        const before: Array<() => Promise<void>> = [];
+        const tx: Tx = {
+          query: <R extends object>(text: string, values?: readonly unknown[]) => run<R>(reserved, text, values),
+          beforeCommit: (hook) => before.push(hook),
+          afterCommit: (hook) => after.push(hook),
+        };
         const value = await work(tx);
         for (const hook of before) await hook();
         return value;
-      });
-      await client.query('COMMIT');
-    } catch (error) {
-      broken = await rollback(client);
-      throw error;
-    } finally {
-      // A connection whose ROLLBACK failed is in an unknown state: it is closed, not reused.
-      client.release(broken || undefined);
-    }
+      }),
+    );
     for (const hook of after) await hook();
-    return result;
+    return result as T;
   }
 }
 
-async function rollback(client: PoolClient): Promise<boolean> {
-  try {
-    await client.query('ROLLBACK');
-    return false;
-  } catch {
-    return true;
-  }
+/** Every statement here is fixed text with parameters: prepared once per connection and reused. */
+async function run<R extends object>(sql: postgres.Sql | postgres.TransactionSql, text: string, values?: readonly unknown[]): Promise<R[]> {
+  const rows = await sql.unsafe(text, (values ?? []).map(parameter) as postgres.ParameterOrJSON<never>[], { prepare: true });
+  return rows as unknown as R[];
+}
+
+/**
+ * postgres.js types a JS array by its first element (an array of Dates would
+ * be sent as one timestamptz); sent as text, the server types it from the
+ * statement instead (`$1::timestamptz[]`, or the column it goes into).
+ */
+function parameter(value: unknown): unknown {
+  return Array.isArray(value) && value[0] instanceof Date ? value.map((d: Date) => d.toISOString()) : value;
 }
