@@ -10,7 +10,7 @@
  * Production runs the same code as native ESM (`node dist/src/main.js`).
  * @type {import('jest').Config}
  */
-const esmOnlyPackages = ['@nestjs', 'jose', 'file-type', 'uid', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras', '@simplewebauthn', '@levischuck', '@peculiar', 'asn1js', 'pvtsutils', 'pvutils', 'bytestreamjs', 'pkijs', '@hexagon', 'node-fetch', 'fetch-blob', 'data-uri-to-buffer', 'formdata-polyfill', 'uuid'];
+const esmOnlyPackages = ['@nestjs', 'jose', 'file-type', 'uid', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras', '@simplewebauthn', '@levischuck', '@peculiar', 'asn1js', 'pvtsutils', 'pvutils', 'bytestreamjs', 'pkijs', '@hexagon', '@scure', 'node-fetch', 'fetch-blob', 'data-uri-to-buffer', 'formdata-polyfill', 'uuid'];
 
 export default {
   testEnvironment: 'node',

@@ -1,10 +1,16 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { generateSync as generateHotp } from '@otplib/hotp';
+import { base32 } from '@otplib/plugin-base32-scure';
+import { crypto } from '@otplib/plugin-crypto-node';
+import { generateSync as generateTotp, getTimeStepUsed, verifySync as verifyTotpCode } from '@otplib/totp';
 import QRCode from 'qrcode';
 
 /**
- * HOTP (RFC 4226) and TOTP (RFC 6238) on top of node:crypto, plus the pieces
- * an authenticator app needs to enrol: a random secret, its Base32 form
- * (RFC 4648 §6) and the `otpauth://` Key URI with a QR code.
+ * HOTP (RFC 4226) and TOTP (RFC 6238) from otplib, with node:crypto computing
+ * the HMACs and @scure/base the Base32 (RFC 4648 §6), plus the `otpauth://`
+ * Key URI and its QR code. These wrappers keep the module's small API and its
+ * errors: a bad parameter is a RangeError, bad Base32 a Base32Error, and a
+ * malformed code is simply not valid.
  *
  * Nothing here remembers state. Replay protection (RFC 6238 §5.2: "the
  * verifier MUST NOT accept the second attempt of the OTP after the successful
@@ -31,11 +37,11 @@ export const DEFAULT_TOTP: TotpParams = Object.freeze({ algorithm: 'SHA1', digit
 const MIN_DIGITS = 6;
 const MAX_DIGITS = 10;
 
-const HMAC_NAMES: Record<TotpAlgorithm, string> = { SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' };
+const OTPLIB_ALGORITHMS = { SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' } as const satisfies Record<TotpAlgorithm, string>;
 
 export class Base32Error extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'Base32Error';
   }
 }
@@ -52,32 +58,20 @@ function assertPeriod(periodSeconds: number): void {
   }
 }
 
-function hmacName(algorithm: TotpAlgorithm): string {
-  const name = HMAC_NAMES[algorithm];
+function otplibAlgorithm(algorithm: TotpAlgorithm): (typeof OTPLIB_ALGORITHMS)[TotpAlgorithm] {
+  const name = Object.hasOwn(OTPLIB_ALGORITHMS, algorithm) ? OTPLIB_ALGORITHMS[algorithm] : undefined;
   if (!name) throw new RangeError(`unsupported TOTP algorithm: ${String(algorithm)}`);
   return name;
 }
 
-/**
- * RFC 4226 §5.3: HMAC over the 8-byte big-endian counter, then dynamic
- * truncation — the low nibble of the last byte picks 4 bytes, whose top bit is
- * masked off so the value is the same whether read as signed or unsigned.
- */
+/** RFC 4226 §5.3: the HMAC of the 8-byte counter, dynamically truncated to `digits` decimal digits. */
 export function hotp(secret: Buffer, counter: bigint | number, digits: number, algorithm: TotpAlgorithm): string {
   assertDigits(digits);
   if (typeof counter === 'number' && !Number.isSafeInteger(counter)) {
     throw new RangeError('counter must be a safe integer');
   }
-  const value = BigInt(counter);
-  if (value < 0n || value > 0xffff_ffff_ffff_ffffn) throw new RangeError('counter must fit in 8 unsigned bytes');
-
-  const message = Buffer.alloc(8);
-  message.writeBigUInt64BE(value);
-  const mac = createHmac(hmacName(algorithm), secret).update(message).digest();
-
-  const offset = mac[mac.length - 1]! & 0x0f;
-  const binary = mac.readUInt32BE(offset) & 0x7fff_ffff;
-  return (binary % 10 ** digits).toString().padStart(digits, '0');
+  if (counter < 0 || counter > Number.MAX_SAFE_INTEGER) throw new RangeError('counter must be from 0 to 2^53 - 1');
+  return generateHotp({ secret, counter, digits, algorithm: otplibAlgorithm(algorithm), crypto });
 }
 
 /** RFC 6238 §4.2: T = floor((now - T0) / X) with T0 = 0 (the Unix epoch). */
@@ -86,21 +80,30 @@ export function timeStep(unixSeconds: number, periodSeconds: number): number {
   if (!Number.isFinite(unixSeconds) || unixSeconds < 0) {
     throw new RangeError('unixSeconds must be a finite, non-negative number');
   }
-  return Math.floor(unixSeconds / periodSeconds);
+  return getTimeStepUsed(unixSeconds, periodSeconds);
 }
 
 export function totpAt(secret: Buffer, unixSeconds: number, params: TotpParams): string {
-  return hotp(secret, timeStep(unixSeconds, params.periodSeconds), params.digits, params.algorithm);
+  assertDigits(params.digits);
+  timeStep(unixSeconds, params.periodSeconds);
+  return generateTotp({
+    secret,
+    epoch: unixSeconds,
+    period: params.periodSeconds,
+    digits: params.digits,
+    algorithm: otplibAlgorithm(params.algorithm),
+    crypto,
+  });
 }
 
 export type TotpVerification = { ok: true; step: number } | { ok: false };
 
 /**
  * Accepts the code of any step from t - window to t + window, the clock drift
- * allowance of RFC 6238 §5.2 ("at most one time step" is the recommendation).
- * Every candidate is computed and compared in constant time, so the response
- * time says nothing about which step (if any) matched. When two steps share a
- * code, the earliest wins: reporting a later step would let one code consume
+ * allowance of RFC 6238 §5.2 ("at most one time step" is the recommendation);
+ * steps before the epoch are not looked at. otplib compares each candidate in
+ * constant time and walks the steps from the earliest, so when two steps share
+ * a code the earliest wins: reporting a later step would let one code consume
  * a step the user has not reached yet.
  */
 export function verifyTotp(
@@ -112,17 +115,21 @@ export function verifyTotp(
 ): TotpVerification {
   assertDigits(params.digits);
   if (!Number.isInteger(window) || window < 0) throw new RangeError('window must be a non-negative integer');
+  timeStep(unixSeconds, params.periodSeconds);
+  // otplib throws on a malformed token; here it is a wrong code like any other.
   if (typeof code !== 'string' || code.length !== params.digits || !/^[0-9]+$/.test(code)) return { ok: false };
 
-  const current = timeStep(unixSeconds, params.periodSeconds);
-  const submitted = Buffer.from(code, 'ascii');
-  let matched: number | null = null;
-  for (let step = current - window; step <= current + window; step++) {
-    if (step < 0) continue;
-    const expected = Buffer.from(hotp(secret, step, params.digits, params.algorithm), 'ascii');
-    if (timingSafeEqual(submitted, expected) && matched === null) matched = step;
-  }
-  return matched === null ? { ok: false } : { ok: true, step: matched };
+  const result = verifyTotpCode({
+    secret,
+    token: code,
+    epoch: unixSeconds,
+    period: params.periodSeconds,
+    digits: params.digits,
+    algorithm: otplibAlgorithm(params.algorithm),
+    epochTolerance: window * params.periodSeconds,
+    crypto,
+  });
+  return result.valid ? { ok: true, step: result.timeStep } : { ok: false };
 }
 
 /**
@@ -134,26 +141,12 @@ export function generateTotpSecret(bytes = 20): Buffer {
   return randomBytes(bytes);
 }
 
-const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
 /**
  * RFC 4648 §6 without the `=` padding: the Key URI Format says padding
  * "should be omitted", and some apps reject it.
  */
 export function base32Encode(buf: Buffer): string {
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const byte of buf) {
-    value = ((value << 8) | byte) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += BASE32_ALPHABET[(value >>> bits) & 0x1f];
-    }
-  }
-  if (bits > 0) out += BASE32_ALPHABET[(value << (5 - bits)) & 0x1f];
-  return out;
+  return base32.encode(buf, { padding: false });
 }
 
 /**
@@ -165,24 +158,11 @@ export function base32Encode(buf: Buffer): string {
  */
 export function base32Decode(str: string): Buffer {
   const cleaned = str.replace(/[\s=]/g, '').toUpperCase();
-  if (cleaned.length % 8 === 1 || cleaned.length % 8 === 3 || cleaned.length % 8 === 6) {
-    throw new Base32Error('invalid Base32 length');
+  try {
+    return Buffer.from(base32.decode(cleaned));
+  } catch (error) {
+    throw new Base32Error('invalid Base32', { cause: error });
   }
-  const out = Buffer.alloc(Math.floor((cleaned.length * 5) / 8));
-  let bits = 0;
-  let value = 0;
-  let index = 0;
-  for (const char of cleaned) {
-    const digit = BASE32_ALPHABET.indexOf(char);
-    if (digit === -1) throw new Base32Error('invalid Base32 character');
-    value = ((value << 5) | digit) & 0xffff;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out[index++] = (value >>> bits) & 0xff;
-    }
-  }
-  return out;
 }
 
 export interface OtpauthUriInput {
@@ -198,7 +178,9 @@ export interface OtpauthUriInput {
  * the issuer/account separator, and apps accept it literal or as %3A, so a
  * colon inside either part cannot be told apart from it and is refused.
  * Components are encoded with encodeURIComponent (spaces as %20): several
- * apps display a `+` from form encoding literally.
+ * apps display a `+` from form encoding literally. `algorithm`, `digits` and
+ * `period` are always written, defaults included (otplib's URI builder leaves
+ * the defaults out), so the URI states exactly what the server will check.
  */
 export function buildOtpauthUri({ issuer, accountName, secret, params }: OtpauthUriInput): string {
   if (issuer.trim() === '' || accountName.trim() === '') {
@@ -209,7 +191,7 @@ export function buildOtpauthUri({ issuer, accountName, secret, params }: Otpauth
   }
   assertDigits(params.digits);
   assertPeriod(params.periodSeconds);
-  hmacName(params.algorithm);
+  otplibAlgorithm(params.algorithm);
 
   const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(accountName)}`;
   const query = [
