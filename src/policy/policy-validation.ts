@@ -1,16 +1,16 @@
-import type { Role } from '../auth/guards/access.decorators.js';
+import { z } from 'zod';
 import type { FieldError } from '../common/errors/problem.exception.js';
 import { FACTOR_TYPES, type FactorType } from '../mfa/factor-type.js';
 import { isValidIsoCountry } from '../sms/phone-number.js';
-import type { MfaMode, MfaPolicy } from './mfa-policy.js';
+import type { MfaPolicy } from './mfa-policy.js';
 
 /** The policy as an admin writes it: everything but the version, which the server assigns. */
 export type MfaPolicyDocument = Omit<MfaPolicy, 'version'>;
 
 export type PolicyValidationResult = { ok: true; document: MfaPolicyDocument } | { ok: false; errors: FieldError[] };
 
-const MODES: readonly MfaMode[] = ['off', 'optional', 'required'];
-const ROLES: readonly Role[] = ['admin'];
+const MODES = ['off', 'optional', 'required'] as const satisfies readonly MfaPolicy['mode'][];
+const ROLES = ['admin'] as const satisfies readonly MfaPolicy['requiredRoles'][number][];
 /** Mirrors the login flow: a recovery code is never enrolled on its own, so it cannot be the only factor. */
 const ENROLLABLE_FIRST: readonly FactorType[] = ['sms', 'totp', 'webauthn'];
 /** ISO 3166-1 has fewer than 250 officially assigned alpha-2 codes. */
@@ -18,188 +18,143 @@ const MAX_COUNTRIES = 250;
 /** A list of a thousand bad entries gets a readable answer, not a thousand errors. */
 const MAX_ERRORS_PER_LIST = 10;
 
+/** A missing field says so; any other wrong value gets `message`. */
+const requiredOr =
+  (message: string) =>
+  (issue: { input?: unknown }): string =>
+    issue.input === undefined ? 'is required' : message;
+
 /**
  * The bounds of api.md ("Policy document"). They keep an admin from setting
  * values that would weaken the second factor below what security.md accepts
  * (a 4-digit or hour-long SMS code, unlimited guesses) or lock users out (a
  * 10-second code, a step-up window too short to complete).
  */
-const SMS_BOUNDS = {
-  codeLength: [6, 10],
-  ttlSeconds: [60, 600],
-  maxAttempts: [1, 10],
-  resendCooldownSeconds: [0, 3600],
-  maxResends: [0, 10],
-  maxSendsPerHourPerUser: [1, 100],
-} as const satisfies Record<Exclude<keyof MfaPolicy['sms'], 'allowedCountries'>, readonly [number, number]>;
-
-const TOP_BOUNDS = {
-  stepUpMaxAgeSeconds: [60, 86_400],
-  mfaTokenTtlSeconds: [60, 900],
-} as const;
-
-const TOP_FIELDS = ['mode', 'requiredRoles', 'allowedFactors', 'sms', 'stepUpMaxAgeSeconds', 'mfaTokenTtlSeconds'] as const;
-const SMS_FIELDS = [...(Object.keys(SMS_BOUNDS) as (keyof typeof SMS_BOUNDS)[]), 'allowedCountries'] as const;
-/** The GET shape carries `version`; a client may send it back unchanged, and it is ignored. */
-const IGNORED_TOP_FIELDS = ['version'];
-
-/**
- * Checks a whole policy document (a PUT replaces the policy, so nothing may be
- * missing) and returns a clean copy holding only the known fields, or every
- * problem found, each with its field path (`sms.ttlSeconds`, `allowedFactors[2]`).
- * Pure: no I/O, never throws.
- */
-export function validatePolicyDocument(input: unknown): PolicyValidationResult {
-  const errors: FieldError[] = [];
-  if (!isPlainObject(input)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
-
-  refuseUnknown(input, [...TOP_FIELDS, ...IGNORED_TOP_FIELDS], '', errors);
-
-  const mode = oneOf(input, 'mode', MODES, 'mode', errors);
-  const requiredRoles = list(input, 'requiredRoles', ROLES, 0, 'requiredRoles', errors);
-  const allowedFactors = list(input, 'allowedFactors', FACTOR_TYPES, 1, 'allowedFactors', errors);
-  if (allowedFactors && !allowedFactors.some((f) => ENROLLABLE_FIRST.includes(f))) {
-    errors.push({ field: 'allowedFactors', message: `must include one of ${ENROLLABLE_FIRST.join(', ')}` });
-  }
-
-  let sms: MfaPolicyDocument['sms'] | undefined;
-  const rawSms = own(input, 'sms');
-  if (rawSms === undefined) {
-    errors.push({ field: 'sms', message: 'is required' });
-  } else if (!isPlainObject(rawSms)) {
-    errors.push({ field: 'sms', message: 'must be an object' });
-  } else {
-    refuseUnknown(rawSms, SMS_FIELDS, 'sms.', errors);
-    const numbers = {} as Record<keyof typeof SMS_BOUNDS, number | undefined>;
-    for (const key of Object.keys(SMS_BOUNDS) as (keyof typeof SMS_BOUNDS)[]) {
-      numbers[key] = integer(rawSms, key, SMS_BOUNDS[key], `sms.${key}`, errors);
-    }
-    const allowedCountries = countries(rawSms, errors);
-    if (Object.values(numbers).every((n) => n !== undefined) && allowedCountries) {
-      sms = { ...(numbers as Record<keyof typeof SMS_BOUNDS, number>), allowedCountries };
-    }
-  }
-
-  const stepUpMaxAgeSeconds = integer(input, 'stepUpMaxAgeSeconds', TOP_BOUNDS.stepUpMaxAgeSeconds, 'stepUpMaxAgeSeconds', errors);
-  const mfaTokenTtlSeconds = integer(input, 'mfaTokenTtlSeconds', TOP_BOUNDS.mfaTokenTtlSeconds, 'mfaTokenTtlSeconds', errors);
-
-  if (errors.length > 0) return { ok: false, errors };
-  // Every field was checked above; with no errors none of them is undefined.
-  return {
-    ok: true,
-    document: {
-      mode: mode!,
-      requiredRoles: requiredRoles!,
-      allowedFactors: allowedFactors!,
-      sms: sms!,
-      stepUpMaxAgeSeconds: stepUpMaxAgeSeconds!,
-      mfaTokenTtlSeconds: mfaTokenTtlSeconds!,
-    },
-  };
-}
-
-type JsonObject = Record<string, unknown>;
-
-function isPlainObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Own properties only: `constructor` or `__proto__` must never be read off the prototype as if sent. */
-function own(obj: JsonObject, key: string): unknown {
-  return Object.hasOwn(obj, key) ? obj[key] : undefined;
-}
-
-function refuseUnknown(obj: JsonObject, known: readonly string[], prefix: string, errors: FieldError[]): void {
-  for (const key of Object.keys(obj)) {
-    if (!known.includes(key)) errors.push({ field: `${prefix}${key}`, message: 'is not allowed' });
-  }
-}
-
-function oneOf<T extends string>(obj: JsonObject, key: string, allowed: readonly T[], field: string, errors: FieldError[]): T | undefined {
-  const value = own(obj, key);
-  if (value === undefined) {
-    errors.push({ field, message: 'is required' });
-    return undefined;
-  }
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    errors.push({ field, message: `must be one of ${allowed.join(', ')}` });
-    return undefined;
-  }
-  return value as T;
-}
-
-function integer(obj: JsonObject, key: string, [min, max]: readonly [number, number], field: string, errors: FieldError[]): number | undefined {
-  const value = own(obj, key);
-  if (value === undefined) {
-    errors.push({ field, message: 'is required' });
-    return undefined;
-  }
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    errors.push({ field, message: `must be an integer between ${min} and ${max}` });
-    return undefined;
-  }
-  return value;
-}
-
-/** An array of at least `min` distinct values from `allowed`. */
-function list<T extends string>(obj: JsonObject, key: string, allowed: readonly T[], min: number, field: string, errors: FieldError[]): T[] | undefined {
-  const value = own(obj, key);
-  if (value === undefined) {
-    errors.push({ field, message: 'is required' });
-    return undefined;
-  }
-  if (!Array.isArray(value)) {
-    errors.push({ field, message: 'must be an array' });
-    return undefined;
-  }
-  if (value.length < min) {
-    errors.push({ field, message: `must have at least ${entries(min)}` });
-    return undefined;
-  }
-  const isAllowed = (entry: unknown) => typeof entry === 'string' && (allowed as readonly string[]).includes(entry);
-  return distinctEntries(value, isAllowed, `must be one of ${allowed.join(', ')}`, field, errors) as T[] | undefined;
-}
-
-function countries(sms: JsonObject, errors: FieldError[]): string[] | undefined {
-  const field = 'sms.allowedCountries';
-  const value = own(sms, 'allowedCountries');
-  if (value === undefined) {
-    errors.push({ field, message: 'is required' });
-    return undefined;
-  }
-  if (!Array.isArray(value)) {
-    errors.push({ field, message: 'must be an array' });
-    return undefined;
-  }
-  if (value.length > MAX_COUNTRIES) {
-    errors.push({ field, message: `must have at most ${entries(MAX_COUNTRIES)}` });
-    return undefined;
-  }
-  // Upper case only, as ISO 3166-1 writes them and as phone parsing reports them: `gb` would never match.
-  const isCountry = (entry: unknown) => typeof entry === 'string' && isValidIsoCountry(entry);
-  return distinctEntries(value, isCountry, 'must be an ISO 3166-1 alpha-2 country code in upper case', field, errors);
-}
-
-/** A copy of the entries if each passes `isValid` and none repeats; otherwise the first few problems, by index. */
-function distinctEntries(
-  value: unknown[],
-  isValid: (entry: unknown) => boolean,
-  invalidMessage: string,
-  field: string,
-  errors: FieldError[],
-): string[] | undefined {
-  const found: FieldError[] = [];
-  const seen = new Set<unknown>();
-  for (let i = 0; i < value.length && found.length < MAX_ERRORS_PER_LIST; i++) {
-    const entry = value[i];
-    if (!isValid(entry)) found.push({ field: `${field}[${i}]`, message: invalidMessage });
-    else if (seen.has(entry)) found.push({ field: `${field}[${i}]`, message: 'is a duplicate' });
-    else seen.add(entry);
-  }
-  errors.push(...found);
-  return found.length === 0 ? (value as string[]).slice() : undefined;
+function integer(min: number, max: number) {
+  const message = `must be an integer between ${min} and ${max}`;
+  return z.int({ error: requiredOr(message) }).min(min, { error: message }).max(max, { error: message });
 }
 
 function entries(n: number): string {
   return `${n} ${n === 1 ? 'entry' : 'entries'}`;
+}
+
+/**
+ * An array of distinct entries, each valid by `entry`. A repeat is reported
+ * at its index ("is a duplicate"); an entry already refused is not also
+ * counted as a repeat, and a list refused as a whole (too short, too long) is
+ * not looked at entry by entry.
+ */
+function distinctList<T extends z.ZodType>(entry: T, bounds: { min?: number; max?: number } = {}) {
+  let list = z.array(entry, { error: requiredOr('must be an array') });
+  if (bounds.min !== undefined) list = list.min(bounds.min, { error: `must have at least ${entries(bounds.min)}` });
+  if (bounds.max !== undefined) list = list.max(bounds.max, { error: `must have at most ${entries(bounds.max)}` });
+  return list.check(
+    z.superRefine(
+      (values, ctx) => {
+        const refused = new Set(ctx.issues.map((issue) => issue.path?.[0]));
+        const seen = new Set<unknown>();
+        values.forEach((value, index) => {
+          if (refused.has(index)) return;
+          if (seen.has(value)) ctx.addIssue({ code: 'custom', path: [index], message: 'is a duplicate' });
+          seen.add(value);
+        });
+      },
+      // Entry issues carry their index; an issue without a path is about the list itself.
+      { when: (payload) => payload.issues.every((issue) => (issue.path?.length ?? 0) > 0) },
+    ),
+  );
+}
+
+const smsSchema = z.strictObject(
+  {
+    codeLength: integer(6, 10),
+    ttlSeconds: integer(60, 600),
+    maxAttempts: integer(1, 10),
+    resendCooldownSeconds: integer(0, 3600),
+    maxResends: integer(0, 10),
+    maxSendsPerHourPerUser: integer(1, 100),
+    // Upper case only, as ISO 3166-1 writes them and as phone parsing reports them: `gb` would never match.
+    allowedCountries: distinctList(
+      z
+        .string({ error: 'must be an ISO 3166-1 alpha-2 country code in upper case' })
+        .refine(isValidIsoCountry, { error: 'must be an ISO 3166-1 alpha-2 country code in upper case' }),
+      { max: MAX_COUNTRIES },
+    ),
+  },
+  { error: requiredOr('must be an object') },
+);
+
+/**
+ * A whole policy document: a PUT replaces the policy, so nothing may be
+ * missing, and a field the server does not know is refused rather than
+ * dropped. The GET shape carries `version`; a client may send it back
+ * unchanged, and it is ignored.
+ */
+const policyDocumentSchema = z
+  .strictObject(
+    {
+      version: z.unknown().optional(),
+      mode: z.enum(MODES, { error: requiredOr(`must be one of ${MODES.join(', ')}`) }),
+      requiredRoles: distinctList(z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` })),
+      allowedFactors: distinctList(z.enum(FACTOR_TYPES, { error: `must be one of ${FACTOR_TYPES.join(', ')}` }), { min: 1 }).refine(
+        (factors) => factors.some((factor) => ENROLLABLE_FIRST.includes(factor)),
+        { error: `must include one of ${ENROLLABLE_FIRST.join(', ')}`, when: (payload) => payload.issues.length === 0 },
+      ),
+      sms: smsSchema,
+      stepUpMaxAgeSeconds: integer(60, 86_400),
+      mfaTokenTtlSeconds: integer(60, 900),
+    },
+    { error: 'must be a JSON object' },
+  )
+  .transform(({ version: _ignored, ...document }): MfaPolicyDocument => document);
+
+/**
+ * Checks a whole policy document and returns a clean copy holding only the
+ * known fields, or every problem found, each with its field path
+ * (`sms.ttlSeconds`, `allowedFactors[2]`; `body` for the document itself).
+ * Pure: no I/O, never throws.
+ */
+export function validatePolicyDocument(input: unknown): PolicyValidationResult {
+  const result = policyDocumentSchema.safeParse(input);
+  return result.success ? { ok: true, document: result.data } : { ok: false, errors: toFieldErrors(result.error.issues) };
+}
+
+/**
+ * One FieldError per problem: an unknown key is named by its own path, and
+ * the problems of one list's entries are given in index order, at most
+ * MAX_ERRORS_PER_LIST of them, where that list's first problem was found.
+ */
+function toFieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
+  const out: Array<FieldError | { index: number; error: FieldError }[]> = [];
+  const lists = new Map<string, { index: number; error: FieldError }[]>();
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ field: fieldPath([...issue.path, key]), message: 'is not allowed' });
+      continue;
+    }
+    const error = { field: fieldPath(issue.path), message: issue.message };
+    const index = issue.path.at(-1);
+    if (typeof index !== 'number') {
+      out.push(error);
+      continue;
+    }
+    const list = fieldPath(issue.path.slice(0, -1));
+    let entryErrors = lists.get(list);
+    if (!entryErrors) {
+      entryErrors = [];
+      lists.set(list, entryErrors);
+      out.push(entryErrors);
+    }
+    entryErrors.push({ index, error });
+  }
+  return out.flatMap((item) =>
+    Array.isArray(item) ? item.sort((a, b) => a.index - b.index).slice(0, MAX_ERRORS_PER_LIST).map((entry) => entry.error) : [item],
+  );
+}
+
+/** `sms.allowedCountries[3]`; the document itself is `body`. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return 'body';
+  return path.map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : `${i === 0 ? '' : '.'}${String(segment)}`)).join('');
 }
