@@ -6,7 +6,10 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { encodeCbor, type CborValue } from './cbor.js';
+// The CBOR library @simplewebauthn/server decodes with, in its 0.3 line: the 0.2 line that
+// isoCBOR pins writes a text string's length in UTF-16 units rather than bytes (RFC 8949 §3.1).
+// Maps keep their insertion order, so callers give entries in CTAP2 canonical order.
+import { encodeCBOR, type CBORType } from '@levischuck/tiny-cbor';
 
 /** COSE algorithm identifier for ECDSA w/ SHA-256 (RFC 9053 §2.1, IANA COSE Algorithms). */
 const COSE_ALG_ES256 = -7;
@@ -125,8 +128,8 @@ export class SoftAuthenticator {
     const authData = this.authenticatorData(rpId, FLAG_AT, this.signCount, attestedCredentialData);
 
     // §6.5.4 attestation object; keys in CTAP2 canonical order (length, then bytewise).
-    const attestationObject = encodeCbor(
-      new Map<string, CborValue>([
+    const attestationObject = encodeCBOR(
+      new Map<string, CBORType>([
         ['fmt', 'none'],
         ['attStmt', new Map()],
         ['authData', authData],
@@ -236,14 +239,17 @@ function clientData(type: 'webauthn.create' | 'webauthn.get', challenge: string,
 function toCoseKey(publicKey: KeyObject): Uint8Array<ArrayBuffer> {
   const jwk = publicKey.export({ format: 'jwk' });
   if (jwk.x === undefined || jwk.y === undefined) throw new Error('P-256 public key without coordinates');
-  return encodeCbor(
-    new Map<number, number | Uint8Array>([
-      [1, 2],
-      [3, COSE_ALG_ES256],
-      [-1, 1],
-      [-2, Buffer.from(jwk.x, 'base64url')],
-      [-3, Buffer.from(jwk.y, 'base64url')],
-    ]),
+  // Copied into an ArrayBuffer-backed array, the type WebAuthn's byte fields use.
+  return new Uint8Array(
+    encodeCBOR(
+      new Map<number, CBORType>([
+        [1, 2],
+        [3, COSE_ALG_ES256],
+        [-1, 1],
+        [-2, Buffer.from(jwk.x, 'base64url')],
+        [-3, Buffer.from(jwk.y, 'base64url')],
+      ]),
+    ),
   );
 }
 
