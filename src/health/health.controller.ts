@@ -1,31 +1,44 @@
-import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/guards/access.decorators.js';
+import { RedisHealthIndicator } from './redis.health.js';
 
+/**
+ * Liveness and readiness through @nestjs/terminus. A failed check is a 503
+ * that leaves through the problem+json filter like every other framework
+ * error (code UNAVAILABLE, without the failing checks' messages); terminus
+ * logs which check failed and why.
+ */
 @ApiTags('operations')
 @Controller('health')
 export class HealthController {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
+  ) {}
 
   /** The process is up and serving HTTP. */
   @Get('live')
   @Public()
-  @HttpCode(200)
+  // Terminus documents its own 503 body; ours is problem+json.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiOkResponse({ description: 'The process is serving HTTP.' })
   live() {
-    return { status: 'ok' };
+    return this.health.check([]);
   }
 
-  /** Ready for traffic: the database answers. */
+  /** Ready for traffic: the database answers, and so does Redis when REDIS_URL is set. */
   @Get('ready')
   @Public()
-  async ready() {
-    try {
-      await this.dataSource.query('SELECT 1');
-      return { status: 'ok', checks: { database: 'ok' } };
-    } catch {
-      throw new ServiceUnavailableException();
-    }
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiOkResponse({ description: 'Every dependency answers.' })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down or shutdown has begun (problem+json, code UNAVAILABLE).' })
+  ready() {
+    return this.health.check([
+      () => this.database.pingCheck('database'),
+      ...(this.redis.configured ? [() => this.redis.pingCheck('redis')] : []),
+    ]);
   }
 }

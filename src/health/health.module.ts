@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller.js';
 import { MetricsController } from './metrics.controller.js';
+import { RedisHealthIndicator } from './redis.health.js';
 
-@Module({ controllers: [HealthController, MetricsController] })
+@Module({
+  imports: [TerminusModule.forRoot()],
+  controllers: [HealthController, MetricsController],
+  providers: [RedisHealthIndicator],
+})
 export class HealthModule {}
