@@ -1,8 +1,8 @@
 import { ConfigError, loadConfig } from './app-config.js';
 
 describe('loadConfig', () => {
-  it('works with no environment at all in development', () => {
-    const config = loadConfig({});
+  it('needs nothing but NODE_ENV=development in development', () => {
+    const config = loadConfig({ NODE_ENV: 'development' });
     expect(config).toMatchObject({ env: 'development', port: 3000, databaseUrl: null, sms: { provider: 'console' } });
   });
 
@@ -39,10 +39,11 @@ describe('loadConfig', () => {
   });
 
   it('reads TRUST_PROXY as a number of hops', () => {
-    expect(loadConfig({}).trustProxyHops).toBe(0);
-    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxyHops).toBe(1);
-    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxyHops).toBe(2);
-    expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(ConfigError);
+    const withProxy = (value?: string) => loadConfig({ NODE_ENV: 'test', ...(value ? { TRUST_PROXY: value } : {}) });
+    expect(withProxy().trustProxyHops).toBe(0);
+    expect(withProxy('true').trustProxyHops).toBe(1);
+    expect(withProxy('2').trustProxyHops).toBe(2);
+    expect(() => withProxy('everyone')).toThrow(ConfigError);
   });
 });
 
@@ -52,6 +53,7 @@ describe('key configuration', () => {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const oneLine = (pem: string) => pem.trim().replace(/\n/g, '\\n');
     const config = loadConfig({
+      NODE_ENV: 'test',
       JWT_PRIVATE_KEY: oneLine(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
       JWT_PREVIOUS_PUBLIC_KEYS: oneLine(publicKey.export({ type: 'spki', format: 'pem' }).toString()),
     });
@@ -61,5 +63,119 @@ describe('key configuration', () => {
     const keys = await resolveKeys({ ...config, env: 'test' });
     expect(keys.signing.alg).toBe('EdDSA');
     expect(keys.previous[0].kid).toEqual(expect.any(String));
+  });
+});
+
+/** Everything production requires, so each test below changes one thing. */
+const production = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://sesame@db.internal:5432/sesame',
+  APP_SECRET: 'k3P9vQ2xL7mN4rT8wY1zB6cF0hJ5sD2gA9eU3iO7',
+  JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nMC4CAQAwBQYDK2VwBCIEIA\\n-----END PRIVATE KEY-----',
+  SMS_PROVIDER: 'vonage',
+  VONAGE_API_KEY: 'a1b2c3d4',
+  VONAGE_API_SECRET: 'Zx81kLm02pQr',
+  VONAGE_FROM: 'Sesame',
+};
+const vonage = {
+  SMS_PROVIDER: 'vonage',
+  VONAGE_API_KEY: 'key',
+  VONAGE_API_SECRET: 'api-secret',
+  VONAGE_FROM: 'Sesame',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.problems;
+  }
+}
+
+describe('the console SMS sender and GET /dev/sms', () => {
+  it('are what an explicit NODE_ENV=development gets', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).sms).toMatchObject({ provider: 'console', devOutbox: true });
+  });
+
+  it('drop codes in tests without serving an outbox', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).sms).toMatchObject({ provider: 'console', devOutbox: false });
+    expect(loadConfig({ NODE_ENV: 'test', SMS_PROVIDER: 'console' }).sms.devOutbox).toBe(false);
+  });
+
+  it('are never chosen when NODE_ENV is not set', () => {
+    expect(problemsOf({})).toEqual([
+      expect.stringMatching(/^SMS_PROVIDER: required when NODE_ENV is not set.*NODE_ENV=development/),
+    ]);
+    expect(problemsOf({ SMS_PROVIDER: 'console' })).toEqual([
+      expect.stringMatching(/^SMS_PROVIDER: the console sender .*needs NODE_ENV=development/),
+    ]);
+    expect(loadConfig(vonage).sms).toMatchObject({ provider: 'vonage', devOutbox: false });
+  });
+
+  it('are refused in production, by name', () => {
+    expect(problemsOf({ ...production, SMS_PROVIDER: 'console' })).toEqual([
+      'SMS_PROVIDER: the console sender prints codes and is refused in production',
+    ]);
+    expect(loadConfig(production).sms).toMatchObject({ provider: 'vonage', devOutbox: false });
+  });
+});
+
+describe('production transport', () => {
+  it('refuses plain http for the SMS API and the alert webhook', () => {
+    const problems = problemsOf({
+      ...production,
+      VONAGE_REST_HOST: 'http://rest.nexmo.com',
+      ALERT_WEBHOOK_URL: 'http://hooks.example.com/sesame',
+    });
+    expect(problems).toEqual([
+      'VONAGE_REST_HOST: must be an https:// URL in production',
+      'ALERT_WEBHOOK_URL: must be an https:// URL in production',
+    ]);
+  });
+
+  it('accepts https, and http only to this machine', () => {
+    const config = loadConfig({
+      ...production,
+      VONAGE_REST_HOST: 'https://rest.nexmo.com',
+      ALERT_WEBHOOK_URL: 'https://hooks.example.com/sesame',
+    });
+    expect(config.sms.vonage.restHost).toBe('https://rest.nexmo.com');
+    expect(config.alertWebhookUrl).toBe('https://hooks.example.com/sesame');
+    for (const url of ['http://127.0.0.1:8080', 'http://localhost:8080', 'http://[::1]:8080']) {
+      expect(problemsOf({ ...production, VONAGE_REST_HOST: url, ALERT_WEBHOOK_URL: url })).toEqual([]);
+    }
+    expect(problemsOf({ ...production, ALERT_WEBHOOK_URL: 'http://127.0.0.1.example.com/' })).toHaveLength(1);
+  });
+
+  it('leaves development and tests free to use http', () => {
+    const env = { VONAGE_REST_HOST: 'http://vonage.test:8080', ALERT_WEBHOOK_URL: 'http://hooks.test/x' };
+    expect(problemsOf({ NODE_ENV: 'development', ...env })).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'test', ...vonage, ...env })).toEqual([]);
+  });
+});
+
+describe('metrics access', () => {
+  const token = 'f0e1d2c3b4a5968778695a4b3c2d1e0f';
+
+  it('needs METRICS_TOKEN in production, and is off without one', () => {
+    expect(loadConfig(production).metrics).toEqual({ mode: 'off' });
+    expect(loadConfig({ ...production, METRICS_TOKEN: token }).metrics).toEqual({ mode: 'token', token });
+  });
+
+  it('is open in development and tests unless a token is set', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).metrics).toEqual({ mode: 'open' });
+    expect(loadConfig({ NODE_ENV: 'test' }).metrics).toEqual({ mode: 'open' });
+    expect(loadConfig({ NODE_ENV: 'test', METRICS_TOKEN: token }).metrics).toEqual({ mode: 'token', token });
+  });
+
+  it('refuses a short token or one that cannot be sent as a bearer token', () => {
+    expect(problemsOf({ ...production, METRICS_TOKEN: 'short' })).toEqual([
+      expect.stringMatching(/^METRICS_TOKEN: at least 32/),
+    ]);
+    expect(problemsOf({ ...production, METRICS_TOKEN: `${token} ${token}` })).toEqual([
+      expect.stringMatching(/^METRICS_TOKEN: letters, digits/),
+    ]);
   });
 });

@@ -25,6 +25,8 @@ export interface AppConfig {
   appName: string;
   sms: {
     provider: 'console' | 'vonage';
+    /** Serve GET /dev/sms (the console sender's recent messages): only with NODE_ENV=development set explicitly. */
+    devOutbox: boolean;
     webOtpDomain: string;
     vonage: { apiKey: string; apiSecret: string; from: string; restHost: string; signatureSecret: string | null };
   };
@@ -45,7 +47,15 @@ export interface AppConfig {
   /** Codes sent per hour across all users before SMS stops (toll-fraud circuit breaker). */
   smsHourlyBudget: number;
   webauthn: { rpId: string; rpName: string; origins: string[] };
+  metrics: MetricsAccess;
 }
+
+/**
+ * Who may scrape GET /metrics (it shows SMS volume per country): holders of
+ * METRICS_TOKEN when one is set; anyone in development and tests without one;
+ * nobody in production without one.
+ */
+export type MetricsAccess = { mode: 'token'; token: string } | { mode: 'open' } | { mode: 'off' };
 
 const PLACEHOLDER = /^(change-?me|changeme|secret|password|example|placeholder|todo|xxx+|test)$/i;
 
@@ -56,7 +66,8 @@ const optionalString = z
   .optional();
 
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  // No default: unset reads as development for storage and keys, but opens nothing that shows codes (see SMS_PROVIDER).
+  NODE_ENV: z.enum(['development', 'test', 'production']).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
@@ -83,6 +94,13 @@ const envSchema = z.object({
   BOOTSTRAP_ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
   BOOTSTRAP_ADMIN_PASSWORD: optionalString,
   ALERT_WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  METRICS_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .min(32, 'at least 32 characters (e.g. `openssl rand -hex 32`)')
+      .regex(/^[A-Za-z0-9._~+/-]+=*$/, 'letters, digits and -._~+/ only (it is sent as a bearer token)')
+      .optional(),
+  ),
   SMS_HOURLY_BUDGET: z.coerce.number().int().min(1).max(10_000_000).optional(),
   WEBAUTHN_RP_ID: optionalString,
   WEBAUTHN_RP_NAME: optionalString,
@@ -102,12 +120,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
   }
   const e = parsed.data;
-  const production = e.NODE_ENV === 'production';
+  const runtimeEnv: RuntimeEnv = e.NODE_ENV ?? 'development';
+  const production = runtimeEnv === 'production';
   const problems: string[] = [];
 
-  const smsProvider = e.SMS_PROVIDER ?? (production ? 'vonage' : 'console');
-  if (production && smsProvider === 'console') {
+  // The console sender prints codes (development) or drops them (tests), and /dev/sms lists them: both
+  // need NODE_ENV to say so. An unset NODE_ENV (`node dist/src/main.js` on a server) opens neither.
+  const consoleAllowed = e.NODE_ENV === 'development' || e.NODE_ENV === 'test';
+  const smsProvider = e.SMS_PROVIDER ?? (consoleAllowed ? 'console' : production ? 'vonage' : null);
+  if (smsProvider === null) {
+    problems.push(
+      'SMS_PROVIDER: required when NODE_ENV is not set: vonage (with its credentials), or set NODE_ENV=development for the console sender',
+    );
+  } else if (smsProvider === 'console' && production) {
     problems.push('SMS_PROVIDER: the console sender prints codes and is refused in production');
+  } else if (smsProvider === 'console' && !consoleAllowed) {
+    problems.push('SMS_PROVIDER: the console sender prints codes and needs NODE_ENV=development set explicitly');
   }
   if (smsProvider === 'vonage') {
     for (const name of ['VONAGE_API_KEY', 'VONAGE_API_SECRET', 'VONAGE_FROM'] as const) {
@@ -119,6 +147,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     requireSecret(problems, 'APP_SECRET', e.APP_SECRET);
     if (smsProvider === 'vonage') requireSecret(problems, 'VONAGE_API_SECRET', e.VONAGE_API_SECRET);
     if (!e.DATABASE_URL) problems.push('DATABASE_URL: required in production (the embedded database is for development)');
+    // The SMS API receives every code and the webhook sees alert details: never in clear text across a network.
+    for (const name of ['VONAGE_REST_HOST', 'ALERT_WEBHOOK_URL'] as const) {
+      const url = e[name];
+      if (url && !isHttpsOrLoopback(url)) problems.push(`${name}: must be an https:// URL in production`);
+    }
   }
   if (e.APP_SECRET && Buffer.from(e.APP_SECRET, 'utf8').length < 32) {
     problems.push('APP_SECRET: at least 32 characters (e.g. `openssl rand -base64 48`)');
@@ -148,22 +181,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   const port = e.PORT;
   return {
-    env: e.NODE_ENV,
+    env: runtimeEnv,
     port,
     databaseUrl: e.DATABASE_URL ?? null,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     // Production uses every core by default. Development keeps one process: the console SMS
     // sender's /dev/sms list lives in that process's memory.
-    webConcurrency: e.WEB_CONCURRENCY ?? (e.NODE_ENV === 'production' ? availableParallelism() : 1),
+    webConcurrency: e.WEB_CONCURRENCY ?? (production ? availableParallelism() : 1),
     redisUrl: e.REDIS_URL ?? null,
     dataDir: e.DATA_DIR ?? '.data',
-    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    logLevel: e.LOG_LEVEL ?? (runtimeEnv === 'test' ? 'silent' : 'info'),
     trustProxyHops,
     corsOrigins,
     bodyLimitBytes: parseSize(e.BODY_LIMIT ?? '64kb'),
     appName: e.APP_NAME ?? 'Sesame',
     sms: {
-      provider: smsProvider,
+      provider: smsProvider ?? 'vonage',
+      devOutbox: smsProvider === 'console' && e.NODE_ENV === 'development',
       webOtpDomain: e.WEBOTP_DOMAIN ?? 'localhost',
       vonage: {
         apiKey: e.VONAGE_API_KEY ?? '',
@@ -189,7 +223,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       rpName: e.WEBAUTHN_RP_NAME ?? e.APP_NAME ?? 'Sesame',
       origins: origins.length > 0 ? origins : [`http://localhost:${port}`],
     },
+    metrics: e.METRICS_TOKEN
+      ? { mode: 'token', token: e.METRICS_TOKEN }
+      : production
+        ? { mode: 'off' }
+        : { mode: 'open' },
   };
+}
+
+/** https, or plain http to this machine only (a local relay or test double: nothing crosses a network). */
+function isHttpsOrLoopback(value: string): boolean {
+  const url = new URL(value);
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(url.hostname);
 }
 
 function requireSecret(problems: string[], name: string, value: string | undefined): void {

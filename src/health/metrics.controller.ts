@@ -1,25 +1,55 @@
-import { Controller, Get, Header } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Controller, Get, Header, Headers } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { register, collectDefaultMetrics } from 'prom-client';
 import { Public } from '../auth/guards/access.decorators.js';
+import { CommonException } from '../common/errors/problem.exception.js';
+import type { AppConfig } from '../config/app-config.js';
+import { InjectConfig } from '../config/config.tokens.js';
 
 let defaultsCollected = false;
 
-/** Prometheus scrape endpoint. Metrics carry counts and labels only, never codes or numbers. */
+/**
+ * Prometheus scrape endpoint. Metrics carry counts and labels only, never codes
+ * or numbers, but SMS volume per country is still for operators only: with
+ * METRICS_TOKEN set a scrape needs `Authorization: Bearer <METRICS_TOKEN>`, and
+ * production without one does not serve metrics at all.
+ */
 @ApiTags('operations')
+@ApiBearerAuth()
 @Controller('metrics')
 export class MetricsController {
-  constructor() {
+  /** SHA-256 of the token, so the comparison is over equal lengths and takes the same time whatever is sent. */
+  private readonly tokenDigest: Buffer | null;
+
+  constructor(@InjectConfig() private readonly config: AppConfig) {
     if (!defaultsCollected) {
       collectDefaultMetrics({ prefix: 'sesame_' });
       defaultsCollected = true;
     }
+    this.tokenDigest = config.metrics.mode === 'token' ? digest(config.metrics.token) : null;
   }
 
   @Get()
+  // No user session: a scraper proves itself with METRICS_TOKEN, checked here.
   @Public()
   @Header('Content-Type', register.contentType)
-  metrics(): Promise<string> {
+  metrics(@Headers('authorization') authorization?: string): Promise<string> {
+    const access = this.config.metrics;
+    // Answered like any unknown route, so the endpoint does not announce itself.
+    if (access.mode === 'off') throw new CommonException('NOT_FOUND');
+    if (access.mode === 'token' && !this.presents(authorization)) {
+      throw new CommonException('UNAUTHENTICATED', { headers: { 'WWW-Authenticate': 'Bearer realm="metrics"' } });
+    }
     return register.metrics();
   }
+
+  private presents(authorization: string | undefined): boolean {
+    const token = /^Bearer +(\S+) *$/i.exec(authorization ?? '')?.[1];
+    return token !== undefined && this.tokenDigest !== null && timingSafeEqual(digest(token), this.tokenDigest);
+  }
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
 }

@@ -15,8 +15,9 @@ const RECENT_LIMIT = 50;
 /**
  * Development-only SmsSender: nothing leaves the machine, the SMS is printed
  * instead. This is the single place a one-time code is ever written out, which
- * is why the line is loudly marked; choosing this sender outside development is
- * the application's decision to refuse.
+ * is why the line is loudly marked; choosing this sender without an explicit
+ * NODE_ENV=development (or test) is the application's decision to refuse
+ * (app-config.ts).
  */
 export class ConsoleSmsSender extends SmsSender {
   override readonly provider = 'console';

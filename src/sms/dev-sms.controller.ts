@@ -6,8 +6,9 @@ import { SmsSender } from './sms-sender.js';
 
 /**
  * Development only: the messages the console sender "sent", newest first, so
- * a developer can read a code without a phone. Not registered in production
- * or when a real provider is configured.
+ * a developer can read a code without a phone. Registered only when NODE_ENV is
+ * set to development explicitly and the console sender is in use (never in
+ * tests, in production, with NODE_ENV unset or with a real provider).
  */
 @ApiExcludeController()
 @Controller('dev/sms')

@@ -23,8 +23,8 @@ export function createSmsSender(runtime: AppRuntime): SmsSender {
       timeoutMs: 10_000,
     });
   }
-  // Development only (production refuses the console provider at boot): codes go to this
-  // process's console, never to the structured log, and never anywhere in tests.
+  // Only with NODE_ENV=development or test set explicitly (app-config.ts refuses it otherwise): codes go to
+  // this process's console in development, never to the structured log, and nowhere in tests.
   const logger = new Logger('DevelopmentSms');
   return new ConsoleSmsSender(env === 'development' ? (line) => logger.warn(line) : () => undefined);
 }
@@ -41,7 +41,8 @@ export class SmsModule {
       SendCapsService,
       RateCountersRepository,
     ];
-    const devOutbox = runtime.config.env !== 'production' && sender instanceof ConsoleSmsSender;
+    // GET /dev/sms hands codes and numbers to anyone who asks: only for an explicit development setup.
+    const devOutbox = runtime.config.sms.devOutbox && sender instanceof ConsoleSmsSender;
     return {
       module: SmsModule,
       controllers: devOutbox ? [DeliveryReceiptController, DevSmsController] : [DeliveryReceiptController],
