@@ -89,16 +89,18 @@ export class AuthService {
    * (or upgrades the step-up session) and returns tokens.
    */
   async completeSecondFactor(principal: MfaPrincipal, method: Amr, meta: RequestMeta, tx: Tx): Promise<TokensResponse> {
-    if (!(await this.attempts.consume(principal.attemptId, tx))) throw new AuthException('MFA_TOKEN_INVALID');
     const user = principal.user;
-    let issued: { session: Session; refreshToken: string };
+    let issued: { session: Session; refreshToken: string } | null;
     if (principal.purpose === 'step_up' && principal.sessionId) {
+      if (!(await this.attempts.consume(principal.attemptId, tx))) throw new AuthException('MFA_TOKEN_INVALID');
       const session = await this.sessions.upgrade(principal.sessionId, [method], tx);
       if (!session || session.revokedAt) throw new AuthException('MFA_TOKEN_INVALID');
       issued = { session, refreshToken: await this.sessions.reissueRefreshToken(session.id, tx) };
       await this.audit.record({ type: 'mfa.step_up.completed', userId: user.id, meta, metadata: { method } }, tx);
     } else {
-      issued = await this.sessions.create({ userId: user.id, amr: ['pwd', method], authTime: this.clock.now(), meta }, tx);
+      // The mfaToken is consumed and the session created in one statement.
+      issued = await this.sessions.createForAttempt(principal.attemptId, { userId: user.id, amr: ['pwd', method], authTime: this.clock.now(), meta }, tx);
+      if (!issued) throw new AuthException('MFA_TOKEN_INVALID');
       await this.audit.record({ type: 'login.succeeded', userId: user.id, meta, metadata: { aal: issued.session.aal, amr: issued.session.amr } }, tx);
     }
     return this.tokensFor(user, issued.session, issued.refreshToken);

@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { Database, type Sql } from '../database/database.js';
-import { AttemptBudgetRepository, type BudgetLimits } from './attempt-budget.repository.js';
+import { AttemptBudgetRepository, reservationCte, type BudgetLimits, type Reservation, type ReserveInput } from './attempt-budget.repository.js';
 import { MfaException, retryAfter } from './mfa.exception.js';
 
 /** NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts on one account. */
@@ -43,7 +43,16 @@ export class AccountLimitService {
 
   /** Reserves one attempt for the account (and the mfaToken, if any), or throws 429 saying when to come back. */
   async reserve(userId: string, attemptId: string | null, meta: RequestMeta | null): Promise<void> {
-    const reservation = await this.budgets.reserve(this.db, { userId, attemptId, now: this.clock.now(), limits: LIMITS });
+    await this.assertGranted(await this.budgets.reserve(this.db, this.reservationInput(userId, attemptId)), userId, meta);
+  }
+
+  /** The reservation as CTEs, for a factor that counts its own attempt in the same statement. */
+  reservationStatement(userId: string, attemptId: string | null, offset: number) {
+    return reservationCte(this.reservationInput(userId, attemptId), offset);
+  }
+
+  /** Throws the refusal for a reservation that was not granted. */
+  async assertGranted(reservation: Reservation, userId: string, meta: RequestMeta | null): Promise<void> {
     if (reservation.ok) return;
     if (reservation.refusedBy === 'login_attempt') {
       throw new MfaException('MFA_CHALLENGE_LOCKED', { detail: 'Too many attempts for this sign-in. Sign in again to get a new chance.' });
@@ -60,6 +69,10 @@ export class AccountLimitService {
       detail: 'Too many failed attempts. Wait before trying again.',
       headers: retryAfter(Math.max(1, state.retryAfterSeconds)),
     });
+  }
+
+  private reservationInput(userId: string, attemptId: string | null): ReserveInput {
+    return { userId, attemptId, now: this.clock.now(), limits: LIMITS };
   }
 
   /** A second factor was completed: the run of failures ends (inside the upgrade's transaction). */

@@ -37,6 +37,7 @@ export interface FactorContext {
 export interface SecondFactorProof {
   factorId: string | null;
   amr: Amr;
+  /** Spends the proof and clears the account's failure budget (a completed factor ends the run of failures). */
   consume(tx: Tx): Promise<void>;
 }
 

@@ -7,7 +7,6 @@ import { validationFailed } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { Database, type Tx } from '../database/database.js';
 import { PolicyService } from '../policy/policy.service.js';
-import { AccountLimitService } from './account-limit.service.js';
 import { FactorManagementService } from './factor-management.service.js';
 import { FactorRegistry } from './factor-registry.js';
 import { isFactorType, type FactorType } from './factor-type.js';
@@ -29,7 +28,6 @@ export class MfaService {
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
     private readonly management: FactorManagementService,
-    private readonly accountLimit: AccountLimitService,
   ) {}
 
   async startChallenge(principal: MfaPrincipal, factorId: string, meta: RequestMeta): Promise<object> {
@@ -55,7 +53,7 @@ export class MfaService {
     }
     await this.assertAllowed(handler.type);
     const proof = await handler.verify(input, context);
-    return this.upgrade(principal.userId, proof, (tx) => this.auth.completeSecondFactor(principal, proof.amr, meta, tx));
+    return this.upgrade(proof, (tx) => this.auth.completeSecondFactor(principal, proof.amr, meta, tx));
   }
 
   /**
@@ -70,7 +68,7 @@ export class MfaService {
     const handler = this.handler(factor.type);
     if (!handler.activate) throw new MfaException('CONFLICT', { detail: `A ${factor.type} factor is active as soon as it is registered.` });
     const proof = await handler.activate(factor, input, context);
-    const tokens = await this.upgrade(principal.userId, proof, async (tx) => {
+    const tokens = await this.upgrade(proof, async (tx) => {
       if (factor.type === 'sms') {
         await this.management.onPhoneActivated(factor, context.user, principal.kind === 'access' ? principal.sessionId : null, tx);
       }
@@ -89,16 +87,18 @@ export class MfaService {
   }
 
   /**
-   * Spends the proof and runs `then` in one transaction; the completed factor
-   * also ends the account's run of failures there. A refusal found while
-   * spending is recorded after the rollback.
+   * Runs `then` (which ends the login attempt) and spends the proof (which
+   * also ends the account's run of failures) in one transaction. The order is
+   * the lock order every statement on this path keeps — login attempt, then
+   * challenge and factor, then the account's budget — so concurrent verifies
+   * of one login cannot deadlock. A refusal found while spending is recorded
+   * after the rollback.
    */
-  private async upgrade<T>(userId: string, proof: SecondFactorProof, then: (tx: Tx) => Promise<T>): Promise<T> {
+  private async upgrade<T>(proof: SecondFactorProof, then: (tx: Tx) => Promise<T>): Promise<T> {
     try {
       return await this.db.transaction(async (tx) => {
-        await proof.consume(tx);
         const result = await then(tx);
-        await this.accountLimit.succeeded(userId, tx);
+        await proof.consume(tx);
         return result;
       });
     } catch (error) {

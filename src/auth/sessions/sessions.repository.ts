@@ -64,6 +64,42 @@ export class SessionsRepository {
     );
   }
 
+  /**
+   * Ends a login attempt in the session it creates: the attempt is consumed
+   * (one conditional UPDATE, so of concurrent upgrades of one mfaToken exactly
+   * one gets it) and the session and its first refresh token are inserted
+   * only for that one, all in one statement. False when the attempt was
+   * already used or expired.
+   */
+  async insertForAttempt(sql: Sql, attemptId: string, session: Session, refreshTokenHash: string): Promise<boolean> {
+    const rows = await sql.query(
+      `WITH attempt AS (
+         UPDATE login_attempts SET consumed_at = $8 WHERE id = $12 AND user_id = $2 AND consumed_at IS NULL AND expires_at > $8 RETURNING id
+       ), s AS (
+         INSERT INTO sessions (${COLUMNS})
+         SELECT $1::uuid, $2::uuid, $3::text, $4::text[], $5::timestamptz, $6::text, $7::text, $8::timestamptz, $9::timestamptz, $10::timestamptz, NULL, NULL
+           FROM attempt
+         RETURNING id
+       )
+       INSERT INTO refresh_tokens (token_hash, session_id, created_at, rotated_at) SELECT $11::text, id, $8::timestamptz, NULL FROM s RETURNING session_id`,
+      [
+        session.id,
+        session.userId,
+        session.aal,
+        session.amr,
+        session.authTime,
+        session.ip,
+        session.userAgent,
+        session.createdAt,
+        session.lastUsedAt,
+        session.expiresAt,
+        refreshTokenHash,
+        attemptId,
+      ],
+    );
+    return rows.length === 1;
+  }
+
   /** The unrevoked, unexpired session with its user, in one round trip (the guard's one read per request). */
   async findActiveWithUser(sql: Sql, id: string, now: Date): Promise<{ session: Session; user: UserProfile } | null> {
     const [row] = await sql.query<Row & UserProfileRow>(

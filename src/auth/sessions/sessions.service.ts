@@ -42,8 +42,27 @@ export class SessionsService {
   }
 
   async create(input: { userId: string; amr: Amr[]; authTime: Date; meta: RequestMeta | null }, sql: Sql = this.db): Promise<IssuedSession> {
+    const session = this.newSession(input);
+    const refreshToken = newRefreshToken();
+    await this.sessions.insertWithRefreshToken(sql, session, this.hash.digest(refreshToken, HASH_CONTEXT));
+    return { session, refreshToken };
+  }
+
+  /** The session that completes a login attempt, or null when the attempt was already used or has expired. */
+  async createForAttempt(
+    attemptId: string,
+    input: { userId: string; amr: Amr[]; authTime: Date; meta: RequestMeta | null },
+    sql: Sql = this.db,
+  ): Promise<IssuedSession | null> {
+    const session = this.newSession(input);
+    const refreshToken = newRefreshToken();
+    if (!(await this.sessions.insertForAttempt(sql, attemptId, session, this.hash.digest(refreshToken, HASH_CONTEXT)))) return null;
+    return { session, refreshToken };
+  }
+
+  private newSession(input: { userId: string; amr: Amr[]; authTime: Date; meta: RequestMeta | null }): Session {
     const now = this.clock.now();
-    const session: Session = {
+    return {
       id: randomUUID(),
       userId: input.userId,
       aal: assuranceOf(input.amr),
@@ -57,9 +76,6 @@ export class SessionsService {
       revokedAt: null,
       revokedReason: null,
     };
-    const refreshToken = newRefreshToken();
-    await this.sessions.insertWithRefreshToken(sql, session, this.hash.digest(refreshToken, HASH_CONTEXT));
-    return { session, refreshToken };
   }
 
   /** Records a completed second factor on an existing session (step-up); null when the session is gone. */

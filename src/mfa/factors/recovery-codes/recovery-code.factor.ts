@@ -48,6 +48,7 @@ export class RecoveryCodeFactor implements MfaFactor {
         // Another request spent it between the lookup and now: for this one it is a used code,
         // recorded once the upgrade has rolled back.
         if (!spent) throw new RefusalAfterRollback(() => this.refuse(context));
+        await this.accountLimit.succeeded(userId, tx);
         await this.audit.record(
           {
             type: 'mfa.recovery_code.used',

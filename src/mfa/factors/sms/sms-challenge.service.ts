@@ -18,6 +18,7 @@ import type { SmsMessage } from '../../../sms/sms-message.entity.js';
 import { outboxInsert } from '../../../sms/sms-messages.repository.js';
 import { buildOtpMessage, pickLocale } from '../../../sms/sms-message.js';
 import { AccountLimitService } from '../../account-limit.service.js';
+import { reservationOf } from '../../attempt-budget.repository.js';
 import type { ChallengeBinding } from '../../challenge-binding.js';
 import type { Factor } from '../../factor.entity.js';
 import { MfaException, retryAfter } from '../../mfa.exception.js';
@@ -173,8 +174,13 @@ export class SmsChallengeService implements OnModuleInit {
    */
   async check(challengeId: string, code: string, binding: ChallengeBinding, meta: RequestMeta): Promise<VerifiedSmsCode> {
     if (!isUuid(challengeId)) throw new MfaException('NOT_FOUND');
-    await this.accountLimit.reserve(binding.userId, binding.attemptId, meta);
-    const counted = await this.challenges.countAttempt(this.db, challengeId, binding, this.clock.now());
+    // The reservation and the challenge's count in one statement; the count happens only if the reservation was granted.
+    const { reservation, counted } = await this.challenges.countAttempt(
+      this.db,
+      { id: challengeId, binding, now: this.clock.now() },
+      this.accountLimit.reservationStatement(binding.userId, binding.attemptId, 5),
+    );
+    await this.accountLimit.assertGranted(reservationOf(reservation), binding.userId, meta);
     if (!counted) {
       const current = await this.challenges.findBound(this.db, challengeId, binding);
       // Another user's challenge, or one from another login attempt, does not exist for this caller.
@@ -207,6 +213,7 @@ export class SmsChallengeService implements OnModuleInit {
       consume: async (tx) => {
         // Exactly one of many concurrent correct submissions gets the row.
         if (!(await this.challenges.consume(tx, challenge.id, this.clock.now()))) throw new MfaException('MFA_CHALLENGE_USED');
+        await this.accountLimit.succeeded(binding.userId, tx);
         await this.audit.record(
           { type: 'mfa.code.verified', userId: binding.userId, meta, metadata: { factorType: 'sms', challengeId: challenge.id } },
           tx,

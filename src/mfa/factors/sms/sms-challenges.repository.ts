@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '../../../database/database.js';
+import type { ReservationRow } from '../../attempt-budget.repository.js';
 import type { ChallengeBinding } from '../../challenge-binding.js';
 import type { SmsChallenge } from './sms-challenge.entity.js';
 
@@ -104,20 +105,32 @@ export class SmsChallengesRepository {
   /**
    * Counts one attempt *before* the code is compared, in one conditional
    * UPDATE, so concurrent guesses can never exceed the cap (security.md; the
-   * same order as Ory Kratos' code persister). Returns the counted challenge
-   * and whether its factor is still active, or null when no attempt may be
-   * made (unknown, not the caller's, used, locked or expired: see `find`).
+   * same order as Ory Kratos' code persister). The account's reservation
+   * (AttemptBudgetRepository's CTEs) runs first in the same statement, and
+   * the challenge is counted only if it was granted. Returns the reservation
+   * and, when counted, the challenge and whether its factor is still active
+   * (null: unknown, not the caller's, used, locked or expired).
    */
-  async countAttempt(sql: Sql, id: string, binding: ChallengeBinding, now: Date): Promise<{ challenge: SmsChallenge; factorActive: boolean } | null> {
-    const [row] = await sql.query<Row & { factor_active: boolean }>(
-      `UPDATE sms_challenges c SET attempts = c.attempts + 1
-         FROM mfa_factors f
-        WHERE c.id = $1 AND c.user_id = $2 AND ${BOUND.replaceAll('attempt_id', 'c.attempt_id').replaceAll('session_id', 'c.session_id')}
-          AND c.consumed_at IS NULL AND c.attempts < c.max_attempts AND c.expires_at > $5 AND f.id = c.factor_id
-        RETURNING ${COLUMNS.split(',').map((c) => `c.${c.trim()}`).join(', ')}, f.status = 'active' AS factor_active`,
-      [id, binding.userId, binding.attemptId, binding.sessionId, now],
+  async countAttempt(
+    sql: Sql,
+    input: { id: string; binding: ChallengeBinding; now: Date },
+    reservation: { text: string; values: unknown[]; columns: string },
+  ): Promise<{ reservation: ReservationRow; counted: { challenge: SmsChallenge; factorActive: boolean } | null }> {
+    const bound = BOUND.replaceAll('attempt_id', 'c.attempt_id').replaceAll('session_id', 'c.session_id');
+    const [row] = await sql.query<ReservationRow & Partial<Row> & { factor_active: boolean | null }>(
+      `WITH ${reservation.text}, counted AS (
+         UPDATE sms_challenges c SET attempts = c.attempts + 1
+           FROM mfa_factors f
+          WHERE c.id = $1 AND c.user_id = $2 AND ${bound}
+            AND c.consumed_at IS NULL AND c.attempts < c.max_attempts AND c.expires_at > $5 AND f.id = c.factor_id
+            AND EXISTS (SELECT 1 FROM account)
+          RETURNING ${COLUMNS.split(',').map((c) => `c.${c.trim()}`).join(', ')}, f.status = 'active' AS factor_active
+       )
+       SELECT ${reservation.columns}, counted.* FROM (SELECT 1) AS one LEFT JOIN counted ON true`,
+      [input.id, input.binding.userId, input.binding.attemptId, input.binding.sessionId, input.now, ...reservation.values],
     );
-    return row ? { challenge: toChallenge(row), factorActive: row.factor_active } : null;
+    const counted = row && row.id ? { challenge: toChallenge(row as Row), factorActive: row.factor_active === true } : null;
+    return { reservation: { token_ok: row?.token_ok ?? false, account_ok: row?.account_ok ?? false }, counted };
   }
 
   /**

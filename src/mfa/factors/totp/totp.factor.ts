@@ -49,6 +49,7 @@ export class TotpFactor implements MfaFactor {
       consume: async (tx: Tx) => {
         await this.spend(factor, step, context, tx);
         await this.factors.touch(factor.id, tx);
+        await this.accountLimit.succeeded(factor.userId, tx);
         mfaVerificationsTotal.inc({ factor: 'totp', result: 'verified' });
       },
     };
@@ -66,6 +67,7 @@ export class TotpFactor implements MfaFactor {
         if (!(await this.factors.activate(factor.id, tx))) {
           throw new MfaException('CONFLICT', { detail: 'The factor is already active.' });
         }
+        await this.accountLimit.succeeded(factor.userId, tx);
       },
     };
   }

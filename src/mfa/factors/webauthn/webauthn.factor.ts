@@ -110,6 +110,7 @@ export class WebauthnFactor implements MfaFactor {
       amr,
       consume: async (tx: Tx) => {
         await this.factors.touch(factor.id, tx);
+        await this.accountLimit.succeeded(userId, tx);
         await this.audit.record(
           { type: 'mfa.code.verified', userId, meta: context.meta, metadata: { factorType: 'webauthn', challengeId: challenge.id, amr } },
           tx,
