@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * One Jest run covers unit tests beside the code (src/**.spec.ts) and the
  * end-to-end suites in test/ (*.e2e-spec.ts).
@@ -8,24 +10,20 @@
  * Jest everything — our TypeScript and the ESM-only packages — is compiled to
  * CommonJS by SWC, giving one registry and one copy of @nestjs/common.
  * Production runs the same code as native ESM (`node dist/src/main.js`).
- * @type {import('jest').Config}
  */
+
+/** The one copy of the SWC settings, which `nest start` builds with too; Jest only swaps ES modules for CommonJS. */
+const { $schema: _schema, ...swcOptions } = JSON.parse(readFileSync(new URL('./.swcrc', import.meta.url), 'utf8'));
+
 const esmOnlyPackages = ['@nestjs', 'jose', 'file-type', 'uid', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras', '@simplewebauthn', '@levischuck', '@peculiar', 'asn1js', 'pvtsutils', 'pvutils', 'bytestreamjs', 'pkijs', '@hexagon', '@scure', 'node-fetch', 'fetch-blob', 'data-uri-to-buffer', 'formdata-polyfill', 'uuid'];
 
+/** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   transform: {
-    '^.+\\.(t|j|mj)s$': ['@swc/jest', {
-      jsc: {
-        parser: { syntax: 'typescript', decorators: true },
-        target: 'es2022',
-        keepClassNames: true,
-        transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-      },
-      module: { type: 'commonjs' },
-    }],
+    '^.+\\.(t|j|mj)s$': ['@swc/jest', { ...swcOptions, swcrc: false, module: { type: 'commonjs' } }],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
