@@ -20,7 +20,14 @@ export class RedisHealthIndicator implements OnApplicationShutdown {
     @InjectConfig() config: AppConfig,
     private readonly indicators: HealthIndicatorService,
   ) {
-    this.redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 }) : null;
+    this.redis = config.redisUrl
+      ? new Redis(config.redisUrl, {
+          lazyConnect: true,
+          maxRetriesPerRequest: 1,
+          // ioredis waits this long for a socket that is already gone to close: it only ever carried a PING.
+          disconnectTimeout: 100,
+        })
+      : null;
     // While Redis is away ioredis keeps reconnecting and emits errors; the failed check reports them.
     this.redis?.on('error', () => undefined);
   }
@@ -41,7 +48,8 @@ export class RedisHealthIndicator implements OnApplicationShutdown {
       .withTimeout(PING_TIMEOUT_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.redis?.quit().catch(() => undefined);
+  /** Closes the connection, and stops ioredis reconnecting if Redis was away: a check has nothing in flight worth waiting for. */
+  onApplicationShutdown(): void {
+    this.redis?.disconnect();
   }
 }
