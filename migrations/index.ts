@@ -5,6 +5,7 @@ import { TotpAndRecoveryCodes1795873000000 } from './1795873000000-TotpAndRecove
 import { WebauthnFactor1795874000000 } from './1795874000000-WebauthnFactor.js';
 import { SmsBudgetIndex1795875000000 } from './1795875000000-SmsBudgetIndex.js';
 import { AtomicCounters1795876000000 } from './1795876000000-AtomicCounters.js';
+import { SupersededCodeHash1795877000000 } from './1795877000000-SupersededCodeHash.js';
 
 /**
  * Migrations in the order they run (TypeORM also orders them by the
@@ -19,4 +20,5 @@ export const MIGRATIONS: Function[] = [
   WebauthnFactor1795874000000,
   SmsBudgetIndex1795875000000,
   AtomicCounters1795876000000,
+  SupersededCodeHash1795877000000,
 ];

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import { LoginAttemptsService } from '../auth/sessions/login-attempts.service.js';
 import { SessionsService } from '../auth/sessions/sessions.service.js';
 import { Database, type Tx } from '../database/database.js';
 import type { SmsMessage } from '../sms/sms-message.entity.js';
@@ -31,7 +30,6 @@ export class FactorManagementService {
     @InjectConfig() private readonly config: AppConfig,
     private readonly factors: MfaFactorsService,
     private readonly sessions: SessionsService,
-    private readonly attempts: LoginAttemptsService,
     private readonly users: UsersService,
     private readonly policy: PolicyService,
     private readonly delivery: SmsDeliveryService,
@@ -78,7 +76,7 @@ export class FactorManagementService {
         });
       }
       await this.repository.delete(tx, factor.id);
-      await this.revokeOtherSessions(userId, context.keepSessionId, 'factor_removed', tx);
+      await this.revokeOtherSessions(userId, { sessionId: context.keepSessionId, attemptId: null }, 'factor_removed', tx);
       await this.audit.record(
         {
           type: context.actorId ? 'admin.factor.removed' : 'mfa.factor.removed',
@@ -115,7 +113,6 @@ export class FactorManagementService {
       }
       await this.repository.deleteForUser(tx, userId);
       await this.sessions.revokeAllForUser(userId, 'mfa_reset', null, tx);
-      await this.attempts.endAllForUser(userId, tx);
       await this.audit.record(
         { type: 'admin.mfa.reset', userId, actorId, meta, metadata: { factorsRemoved: all.length, noticesSent: notices.length } },
         tx,
@@ -130,7 +127,7 @@ export class FactorManagementService {
    * sessions end. Runs inside the activation's transaction; the notices go
    * out once it commits.
    */
-  async onPhoneActivated(newFactor: Factor, user: UserProfile, keepSessionId: string | null, tx: Tx): Promise<void> {
+  async onPhoneActivated(newFactor: Factor, user: UserProfile, keep: { sessionId: string | null; attemptId: string | null }, tx: Tx): Promise<void> {
     const older = await this.repository.listForUser(tx, newFactor.userId, { activeOnly: true, type: 'sms' });
     const previous = older.filter((f) => f.id !== newFactor.id);
     if (previous.length === 0) return;
@@ -146,7 +143,7 @@ export class FactorManagementService {
         }),
       );
     }
-    await this.revokeOtherSessions(newFactor.userId, keepSessionId, 'phone_changed', tx);
+    await this.revokeOtherSessions(newFactor.userId, keep, 'phone_changed', tx);
     tx.afterCommit(() => this.deliverNotices(notices));
   }
 
@@ -154,8 +151,9 @@ export class FactorManagementService {
     for (const message of messages) await this.delivery.dispatch(message);
   }
 
-  private async revokeOtherSessions(userId: string, keepSessionId: string | null, reason: string, tx: Tx) {
-    const revoked = await this.sessions.revokeAllForUser(userId, reason, keepSessionId, tx);
+  /** Ends the user's other sessions and open login attempts, keeping the caller's own. */
+  async revokeOtherSessions(userId: string, keep: { sessionId: string | null; attemptId: string | null }, reason: string, tx: Tx) {
+    const revoked = await this.sessions.revokeAllForUser(userId, reason, keep.sessionId, tx, keep.attemptId);
     if (revoked > 0) {
       await this.audit.record({ type: 'session.revoked', userId, metadata: { reason, count: revoked } }, tx);
     }

@@ -7,6 +7,7 @@ import { validationFailed } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { Database, type Tx } from '../database/database.js';
 import { PolicyService } from '../policy/policy.service.js';
+import { FactorChangePolicyService } from './factor-change-policy.service.js';
 import { FactorManagementService } from './factor-management.service.js';
 import { FactorRegistry } from './factor-registry.js';
 import { isFactorType, type FactorType } from './factor-type.js';
@@ -28,6 +29,7 @@ export class MfaService {
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
     private readonly management: FactorManagementService,
+    private readonly changes: FactorChangePolicyService,
   ) {}
 
   async startChallenge(principal: MfaPrincipal, factorId: string, meta: RequestMeta): Promise<object> {
@@ -69,8 +71,14 @@ export class MfaService {
     if (!handler.activate) throw new MfaException('CONFLICT', { detail: `A ${factor.type} factor is active as soon as it is registered.` });
     const proof = await handler.activate(factor, input, context);
     const tokens = await this.upgrade(proof, async (tx) => {
-      if (factor.type === 'sms') {
-        await this.management.onPhoneActivated(factor, context.user, principal.kind === 'access' ? principal.sessionId : null, tx);
+      // The change rules of enrolment again, in this transaction: a factor created earlier from a weaker session gets no shortcut.
+      const { first } = await this.changes.assertMayActivate(principal, factor, tx);
+      const keep = { sessionId: principal.kind === 'access' ? principal.sessionId : null, attemptId: principal.kind === 'mfa' ? principal.attemptId : null };
+      if (first) {
+        // The account is now protected by a factor: whoever else was signed in with the password alone is signed out.
+        await this.management.revokeOtherSessions(principal.userId, keep, 'first_factor_activated', tx);
+      } else if (factor.type === 'sms') {
+        await this.management.onPhoneActivated(factor, context.user, keep, tx);
       }
       await this.audit.record(
         { type: 'mfa.factor.activated', userId: principal.userId, meta, metadata: { factorId: factor.id, factorType: factor.type } },

@@ -24,17 +24,29 @@ export class LoginAttemptsRepository {
   }
 
   /** The attempt with its user, in one round trip (the user is loaded once per request). */
-  async findWithUser(sql: Sql, id: string, userId: string): Promise<{ attempt: LoginAttemptRecord; user: UserProfile } | null> {
-    const [row] = await sql.query<AttemptRow & UserProfileRow>(
-      `SELECT a.id, a.purpose, a.session_id, a.expires_at, a.consumed_at, ${USER_PROFILE_COLUMNS}
+  /**
+   * The attempt with its user, in one round trip (the user is loaded once per
+   * request), and whether the session it belongs to (step-up) is still live.
+   */
+  async findWithUser(
+    sql: Sql,
+    id: string,
+    userId: string,
+    now: Date,
+  ): Promise<{ attempt: LoginAttemptRecord; user: UserProfile; sessionLive: boolean } | null> {
+    const [row] = await sql.query<AttemptRow & UserProfileRow & { session_live: boolean | null }>(
+      `SELECT a.id, a.purpose, a.session_id, a.expires_at, a.consumed_at, ${USER_PROFILE_COLUMNS},
+              (s.id IS NOT NULL AND s.revoked_at IS NULL AND s.expires_at > $3) AS session_live
          FROM login_attempts a JOIN users u ON u.id = a.user_id
+         LEFT JOIN sessions s ON s.id = a.session_id
         WHERE a.id = $1 AND a.user_id = $2`,
-      [id, userId],
+      [id, userId, now],
     );
     if (!row) return null;
     return {
       attempt: { id: row.id, userId, purpose: row.purpose, sessionId: row.session_id, expiresAt: row.expires_at, consumedAt: row.consumed_at },
       user: userProfileOf(row),
+      sessionLive: row.session_live === true,
     };
   }
 
@@ -55,9 +67,13 @@ export class LoginAttemptsRepository {
     return rows.length === 1;
   }
 
-  /** Ends every open login attempt of a user (revocation reaches mfaTokens too). */
-  async endAllForUser(sql: Sql, userId: string, now: Date): Promise<void> {
-    await sql.query(`UPDATE login_attempts SET expires_at = $2 WHERE user_id = $1 AND consumed_at IS NULL AND expires_at > $2`, [userId, now]);
+  /** Ends every open login attempt of a user but the one given (revocation reaches mfaTokens too). */
+  async endAllForUser(sql: Sql, userId: string, now: Date, exceptAttemptId: string | null = null): Promise<void> {
+    await sql.query(
+      `UPDATE login_attempts SET expires_at = $2
+        WHERE user_id = $1 AND consumed_at IS NULL AND expires_at > $2 AND ($3::uuid IS NULL OR id <> $3::uuid)`,
+      [userId, now, exceptAttemptId],
+    );
   }
 }
 

@@ -40,11 +40,13 @@ export class LoginAttemptsService {
     options: { allowConsumed?: boolean } = {},
   ): Promise<{ attempt: LoginAttemptRecord; user: UserProfile } | null> {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) || !/^[0-9a-f-]{36}$/i.test(userId)) return null;
-    const found = await this.attempts.findWithUser(this.db, id, userId);
+    const found = await this.attempts.findWithUser(this.db, id, userId, this.clock.now());
     if (!found) return null;
     const { attempt } = found;
     if ((attempt.consumedAt && !options.allowConsumed) || attempt.expiresAt <= this.clock.now()) return null;
-    return found;
+    // A step-up token lives only as long as the session it would upgrade (logout and revocation end it too).
+    if (attempt.sessionId !== null && !found.sessionLive) return null;
+    return { attempt, user: found.user };
   }
 
   /** Of concurrent upgrades with the same mfaToken exactly one gets `true`. */
@@ -53,7 +55,7 @@ export class LoginAttemptsService {
   }
 
   /** Ends every open login attempt of a user, so revoking sessions also ends the mfaTokens in flight. */
-  endAllForUser(userId: string, sql: Sql = this.db): Promise<void> {
-    return this.attempts.endAllForUser(sql, userId, this.clock.now());
+  endAllForUser(userId: string, sql: Sql = this.db, exceptAttemptId: string | null = null): Promise<void> {
+    return this.attempts.endAllForUser(sql, userId, this.clock.now(), exceptAttemptId);
   }
 }

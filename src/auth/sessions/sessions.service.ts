@@ -12,6 +12,7 @@ import { assuranceOf, type Amr } from '../../mfa/assurance.js';
 import { AuthException } from '../auth.exception.js';
 import type { Session } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
+import { LoginAttemptsRepository } from './login-attempts.repository.js';
 
 /** A session may be refreshed for 30 days after it began; then the user signs in again. */
 export const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
@@ -34,6 +35,7 @@ export class SessionsService {
   constructor(
     private readonly db: Database,
     private readonly sessions: SessionsRepository,
+    private readonly attempts: LoginAttemptsRepository,
     @InjectKeys() keys: AppKeys,
     private readonly clock: Clock,
     private readonly audit: AuditService,
@@ -129,9 +131,22 @@ export class SessionsService {
     await this.sessions.revoke(sql, sessionId, reason, this.clock.now());
   }
 
-  /** Revokes every session of a user, optionally keeping the one the request came from. */
-  revokeAllForUser(userId: string, reason: string, exceptSessionId: string | null = null, sql: Sql = this.db): Promise<number> {
-    return this.sessions.revokeAllForUser(sql, userId, reason, this.clock.now(), exceptSessionId);
+  /**
+   * Revokes every session of a user, optionally keeping the one the request
+   * came from, and ends the user's open login attempts: an mfaToken issued
+   * before the revocation must not complete a login after it.
+   */
+  async revokeAllForUser(
+    userId: string,
+    reason: string,
+    exceptSessionId: string | null = null,
+    sql: Sql = this.db,
+    exceptAttemptId: string | null = null,
+  ): Promise<number> {
+    const now = this.clock.now();
+    const revoked = await this.sessions.revokeAllForUser(sql, userId, reason, now, exceptSessionId);
+    await this.attempts.endAllForUser(sql, userId, now, exceptAttemptId);
+    return revoked;
   }
 
   listActiveForUser(userId: string): Promise<Session[]> {

@@ -38,6 +38,10 @@ export class SmsChallenge {
   @Column({ type: 'text', name: 'code_hash' })
   codeHash: string;
 
+  /** The code before Sesame replaced it after a crash: refused without costing an attempt, never accepted. */
+  @Column({ type: 'text', name: 'superseded_code_hash', nullable: true })
+  supersededCodeHash: string | null;
+
   @Column({ type: 'int', name: 'code_length' })
   codeLength: number;
 

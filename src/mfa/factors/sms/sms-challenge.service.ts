@@ -99,6 +99,7 @@ export class SmsChallengeService implements OnModuleInit {
       attemptId: binding.attemptId,
       sessionId: binding.sessionId,
       codeHash: this.secrets.hashCode(code, id),
+      supersededCodeHash: null,
       codeLength: policy.sms.codeLength,
       expiresAt: new Date(now.getTime() + policy.sms.ttlSeconds * 1000),
       attempts: 0,
@@ -191,6 +192,15 @@ export class SmsChallengeService implements OnModuleInit {
     }
     const { challenge, factorActive } = counted;
     const correct = isWellFormedCode(code, challenge.codeLength) && this.secrets.verifyCode(code, challenge.id, challenge.codeHash);
+    if (!correct && challenge.supersededCodeHash && this.secrets.verifyCode(code, challenge.id, challenge.supersededCodeHash)) {
+      // The code of an SMS that Sesame replaced after a crash: the user did nothing wrong, so the attempt is given back.
+      await this.challenges.refundAttempt(this.db, challenge.id);
+      await this.audit.record({ type: 'mfa.code.failed', userId: binding.userId, meta, metadata: { factorType: 'sms', challengeId: challenge.id, superseded: true } });
+      throw new MfaException('MFA_INVALID_CODE', {
+        detail: 'That code was replaced by a newer one. Use the code in the latest message.',
+        extensions: { attemptsRemaining: challenge.maxAttempts - challenge.attempts + 1 },
+      });
+    }
     if (!correct) {
       const attemptsRemaining = challenge.maxAttempts - challenge.attempts;
       await this.accountLimit.recordFailure(binding.userId, 'sms');
@@ -237,7 +247,7 @@ export class SmsChallengeService implements OnModuleInit {
       return null;
     }
     const code = generateOtpCode(challenge.codeLength);
-    await this.challenges.setCodeHash(tx, challengeId, this.secrets.hashCode(code, challengeId));
+    await this.challenges.supersedeCode(tx, challengeId, this.secrets.hashCode(code, challengeId));
     return code;
   }
 

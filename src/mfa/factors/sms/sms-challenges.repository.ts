@@ -4,7 +4,7 @@ import type { ReservationRow } from '../../attempt-budget.repository.js';
 import type { ChallengeBinding } from '../../challenge-binding.js';
 import type { SmsChallenge } from './sms-challenge.entity.js';
 
-const COLUMNS = `id, user_id, factor_id, purpose, attempt_id, session_id, code_hash, code_length, expires_at, attempts, max_attempts,
+const COLUMNS = `id, user_id, factor_id, purpose, attempt_id, session_id, code_hash, superseded_code_hash, code_length, expires_at, attempts, max_attempts,
   sends, max_resends, resend_cooldown_seconds, last_sent_at, consumed_at, created_at`;
 
 interface Row {
@@ -15,6 +15,7 @@ interface Row {
   attempt_id: string | null;
   session_id: string | null;
   code_hash: string;
+  superseded_code_hash: string | null;
   code_length: number;
   expires_at: Date;
   attempts: number;
@@ -36,6 +37,7 @@ function toChallenge(r: Row): SmsChallenge {
     attemptId: r.attempt_id,
     sessionId: r.session_id,
     codeHash: r.code_hash,
+    supersededCodeHash: r.superseded_code_hash,
     codeLength: r.code_length,
     expiresAt: r.expires_at,
     attempts: r.attempts,
@@ -58,6 +60,7 @@ function valuesOf(c: SmsChallenge): unknown[] {
     c.attemptId,
     c.sessionId,
     c.codeHash,
+    c.supersededCodeHash,
     c.codeLength,
     c.expiresAt,
     c.attempts,
@@ -151,7 +154,7 @@ export class SmsChallengesRepository {
   /** A new code for the same challenge, conditional on the state the caller checked (two resends cannot both send). */
   async replaceCode(sql: Sql, input: { id: string; codeHash: string; now: Date; expiresAt: Date; expectedSends: number }): Promise<SmsChallenge | null> {
     const [row] = await sql.query<Row>(
-      `UPDATE sms_challenges SET code_hash = $2, sends = sends + 1, last_sent_at = $3, expires_at = $4
+      `UPDATE sms_challenges SET code_hash = $2, superseded_code_hash = NULL, sends = sends + 1, last_sent_at = $3, expires_at = $4
         WHERE id = $1 AND consumed_at IS NULL AND sends = $5 AND attempts < max_attempts
        RETURNING ${COLUMNS}`,
       [input.id, input.codeHash, input.now, input.expiresAt, input.expectedSends],
@@ -165,7 +168,13 @@ export class SmsChallengesRepository {
     return row ? toChallenge(row) : null;
   }
 
-  async setCodeHash(sql: Sql, id: string, codeHash: string): Promise<void> {
-    await sql.query(`UPDATE sms_challenges SET code_hash = $2 WHERE id = $1`, [id, codeHash]);
+  /** Replaces a code Sesame lost (a crash), keeping the old one's hash so that it costs the user nothing. */
+  async supersedeCode(sql: Sql, id: string, codeHash: string): Promise<void> {
+    await sql.query(`UPDATE sms_challenges SET superseded_code_hash = code_hash, code_hash = $2 WHERE id = $1`, [id, codeHash]);
+  }
+
+  /** Gives back the attempt counted for a code Sesame had itself made stale. */
+  async refundAttempt(sql: Sql, id: string): Promise<void> {
+    await sql.query(`UPDATE sms_challenges SET attempts = attempts - 1 WHERE id = $1 AND attempts > 0`, [id]);
   }
 }
