@@ -39,7 +39,8 @@ export class LoginAttemptsService {
     userId: string,
     options: { allowConsumed?: boolean } = {},
   ): Promise<{ attempt: LoginAttemptRecord; user: UserProfile } | null> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) || !/^[0-9a-f-]{36}$/i.test(userId)) return null;
+    // Both come from a signed token, but are still parsed before they reach SQL.
+    if (!isUuid(id) || !isUuid(userId)) return null;
     const found = await this.attempts.findWithUser(this.db, id, userId, this.clock.now());
     if (!found) return null;
     const { attempt } = found;
@@ -58,4 +59,10 @@ export class LoginAttemptsService {
   endAllForUser(userId: string, sql: Sql = this.db, exceptAttemptId: string | null = null): Promise<void> {
     return this.attempts.endAllForUser(sql, userId, this.clock.now(), exceptAttemptId);
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isUuid(value: string): boolean {
+  return UUID.test(value);
 }
