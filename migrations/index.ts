@@ -6,6 +6,7 @@ import { WebauthnFactor1795874000000 } from './1795874000000-WebauthnFactor.js';
 import { SmsBudgetIndex1795875000000 } from './1795875000000-SmsBudgetIndex.js';
 import { AtomicCounters1795876000000 } from './1795876000000-AtomicCounters.js';
 import { SupersededCodeHash1795877000000 } from './1795877000000-SupersededCodeHash.js';
+import { PasswordAttemptBudgets1795878000000 } from './1795878000000-PasswordAttemptBudgets.js';
 
 /**
  * Migrations in the order they run (TypeORM also orders them by the
@@ -21,4 +22,5 @@ export const MIGRATIONS: Function[] = [
   SmsBudgetIndex1795875000000,
   AtomicCounters1795876000000,
   SupersededCodeHash1795877000000,
+  PasswordAttemptBudgets1795878000000,
 ];

@@ -13,6 +13,7 @@ import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js'
 import { RATE_LIMIT_SCALE, RateLimitGuard } from './common/http/rate-limit.guard.js';
 import { RedisThrottlerStorage } from './common/http/redis-throttler.storage.js';
 import { loggerOptions } from './common/logging.js';
+import { rateLimitKey } from './common/http/rate-limit-key.js';
 import { CoreModule } from './common/core.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { HealthModule } from './health/health.module.js';
@@ -33,8 +34,8 @@ export class AppModule {
         TypeOrmModule.forRoot({ ...dataSourceOptions(runtime.databaseUrl, { poolSize: runtime.config.databasePoolSize }), migrationsRun: runtime.runMigrations ?? true }),
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: 60_000, limit: 300 }],
-          // The client address as resolved once per request (TRUST_PROXY-aware), not Express's guess.
-          getTracker: (req) => (req as unknown as RequestWithMeta).meta?.ip ?? 'unknown',
+          // The client address as resolved once per request (TRUST_PROXY-aware), not Express's guess; IPv6 by its /64.
+          getTracker: (req) => rateLimitKey((req as unknown as RequestWithMeta).meta?.ip),
           setHeaders: true,
           ...(runtime.config.redisUrl ? { storage: new RedisThrottlerStorage(runtime.config.redisUrl) } : {}),
         }),

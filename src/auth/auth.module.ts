@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { LoginAttemptsRepository } from './sessions/login-attempts.repository.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
+import { PasswordAttemptsRepository } from './sessions/password-attempts.repository.js';
 import { APP_GUARD } from '@nestjs/core';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
@@ -22,6 +23,7 @@ import { TokenService } from './tokens/token.service.js';
     LoginAttemptsService,
     LoginAttemptsRepository,
     SessionsRepository,
+    PasswordAttemptsRepository,
     TokenService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],

@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
-import type { Tx } from '../database/database.js';
+import { Database, type Tx } from '../database/database.js';
+import { SecretsService } from '../common/crypto/secrets.service.js';
+import { CommonException } from '../common/errors/problem.exception.js';
+import { normaliseEmail } from '../users/users.service.js';
+import { PasswordAttemptsRepository } from './sessions/password-attempts.repository.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { decideLogin, type Amr } from '../mfa/assurance.js';
 import { FactorDirectory, type FactorSummary } from '../mfa/factor-directory.js';
@@ -30,6 +34,15 @@ export type LoginResponse =
   | { status: 'mfa_enrollment_required'; mfaToken: string; expiresIn: number; allowedFactors: FactorType[] };
 
 /** The login flow: password, then (when the assurance function says so) a second factor, then tokens. */
+/**
+ * NIST SP 800-63B §5.2.2: from the 5th consecutive failed password for an
+ * address, each attempt waits 2^(n-5) s after the last, up to 15 minutes, so
+ * guessing is slowed to a crawl while the right password still works once
+ * the delay has passed (no permanent lockout for an attacker to cause).
+ */
+export const PASSWORD_DELAY_AFTER = 5;
+export const PASSWORD_MAX_DELAY_SECONDS = 900;
+
 @Injectable()
 export class AuthService {
   constructor(
@@ -41,15 +54,35 @@ export class AuthService {
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly db: Database,
+    private readonly secrets: SecretsService,
+    private readonly passwordAttempts: PasswordAttemptsRepository,
   ) {}
 
   async login(email: string, password: string, meta: RequestMeta): Promise<LoginResponse> {
+    // The account's password budget first, keyed by the address whether or not an account has it,
+    // so the answer and its timing are the same for both (security.md: no account oracle).
+    const emailHash = this.secrets.lookupHash(normaliseEmail(email), 'login-email');
+    const reservation = await this.passwordAttempts.reserve(this.db, {
+      emailHash,
+      now: this.clock.now(),
+      delayAfter: PASSWORD_DELAY_AFTER,
+      maxDelaySeconds: PASSWORD_MAX_DELAY_SECONDS,
+    });
+    if (!reservation.granted) {
+      await this.audit.record({ type: 'login.failed', userId: null, meta, metadata: { reason: 'throttled' } });
+      throw new CommonException('RATE_LIMITED', {
+        detail: 'Too many failed sign-ins for this account. Wait before trying again.',
+        headers: { 'Retry-After': String(Math.max(1, Math.ceil((reservation.retryAt.getTime() - this.clock.now().getTime()) / 1000))) },
+      });
+    }
     const user = await this.users.authenticate(email, password);
     if (!user) {
       const known = await this.users.findByEmail(email);
       await this.audit.record({ type: 'login.failed', userId: known?.id ?? null, meta, metadata: { reason: 'credentials' } });
       throw new AuthException('INVALID_CREDENTIALS');
     }
+    await this.passwordAttempts.clear(this.db, emailHash);
     const policy = await this.policy.current();
     const factors = await this.factors.listActive(user.id);
     const outcome = decideLogin(policy, user, factors.map((f) => f.type));

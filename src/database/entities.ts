@@ -11,6 +11,7 @@ import { Factor } from '../mfa/factor.entity.js';
 import { MfaFailure } from '../mfa/mfa-failure.entity.js';
 import { MfaAttemptBudget } from '../mfa/mfa-attempt-budget.entity.js';
 import { RateCounter } from '../common/rate-counter.entity.js';
+import { PasswordAttemptBudget } from '../auth/sessions/password-attempt-budget.entity.js';
 import { MfaPolicyVersion } from '../policy/mfa-policy-version.entity.js';
 import { SmsMessage } from '../sms/sms-message.entity.js';
 import { User } from '../users/user.entity.js';
@@ -36,4 +37,5 @@ export const ENTITIES = [
   WebauthnChallenge,
   MfaAttemptBudget,
   RateCounter,
+  PasswordAttemptBudget,
 ];

@@ -22,6 +22,7 @@ export const RETENTION = [
   // Send-cap windows are an hour long; the one before the current is still read.
   { table: 'rate_counters', column: 'window_start', keepMs: DAY_MS },
   { table: 'mfa_attempt_budgets', column: 'window_started_at', keepMs: DAY_MS },
+  { table: 'password_attempt_budgets', column: 'last_failure_at', keepMs: DAY_MS },
   // Sessions (and their refresh tokens, by cascade) a month after they ended.
   { table: 'sessions', column: 'expires_at', keepMs: 30 * DAY_MS },
   { table: 'sessions', column: 'revoked_at', keepMs: 30 * DAY_MS },

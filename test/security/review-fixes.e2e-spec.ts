@@ -94,6 +94,33 @@ describe('fixes from the security review', () => {
     });
   });
 
+  describe('password guessing is limited per account, not only per address', () => {
+    it('slows an account down after 5 failures, the same for an unknown address, and lets the right password in after the delay', async () => {
+      const user = await userWithSms(t, 'guessed@example.com');
+      const unknown = 'nobody-here@example.com';
+      const attempt = (email: string, password: string, i: number) =>
+        t.request('POST', '/auth/login', { body: { email, password }, headers: { 'x-forwarded-for': `192.0.2.${i}` } });
+      for (let i = 0; i < 5; i++) {
+        expect((await attempt(user.email, `wrong password ${i}`, i)).body.code).toBe('INVALID_CREDENTIALS');
+        expect((await attempt(unknown, `wrong password ${i}`, i)).body.code).toBe('INVALID_CREDENTIALS');
+      }
+      // From new addresses, so that per-IP throttling is not what answers.
+      const known = await attempt(user.email, PASSWORD, 100);
+      const nobody = await attempt(unknown, PASSWORD, 101);
+      expect(known.status).toBe(429);
+      expect(known.body.code).toBe('RATE_LIMITED');
+      expect(nobody.status).toBe(429);
+      expect(nobody.body).toEqual(known.body);
+      expect(nobody.headers.get('retry-after')).toBe(known.headers.get('retry-after'));
+      t.clock.advance(Number(known.headers.get('retry-after')));
+      const after = await attempt(user.email, PASSWORD, 102);
+      expect(after.status).toBe(200);
+      expect(after.body.status).toBe('mfa_required');
+      // The right password ended the run of failures: a later mistake is an ordinary one.
+      expect((await attempt(user.email, 'one more mistake', 103)).body.code).toBe('INVALID_CREDENTIALS');
+    });
+  });
+
   describe('a code Sesame itself made stale costs no attempt', () => {
     it('after a code is reissued, the previous code is refused without using up an attempt', async () => {
       const user = await userWithSms(t, 'stale-code@example.com');
