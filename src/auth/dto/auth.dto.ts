@@ -1,13 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsEmailAddress } from '../../users/email-address.js';
 
 export class RegisterDto {
   @ApiProperty({ example: 'ada@example.com' })
   @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @MaxLength(254)
-  @IsEmail({}, { message: 'must be an email address' })
+  @IsEmailAddress()
   email: string;
 
   @ApiProperty({ minLength: 8, maxLength: 128 })
