@@ -4,19 +4,22 @@ import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { SessionsService } from '../auth/sessions/sessions.service.js';
 import { Clock } from '../common/clock.js';
-import { CommonException, validationFailed } from '../common/errors/problem.exception.js';
+import { CommonException } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { AccountLimitService } from '../mfa/account-limit.service.js';
 import { FactorManagementService } from '../mfa/factor-management.service.js';
 import { isUuid, MfaFactorsService, toFactorView } from '../mfa/mfa-factors.service.js';
 import { User } from '../users/user.entity.js';
 import { normaliseEmail, UsersService } from '../users/users.service.js';
+import { decodeKeysetCursor, encodeKeysetCursor, POSITION_SQL } from './keyset-cursor.js';
 
 interface UserRow {
   id: string;
   email: string;
   roles: string[];
   created_at: Date;
+  /** `created_at` to the microsecond, for the cursor. */
+  position: string;
 }
 
 /** Admin support for users: search, details, MFA reset, factor removal, unlock, sign-out. */
@@ -36,10 +39,10 @@ export class AdminUsersService {
   /** Keyset pagination by (created_at, id), newest first; the cursor is opaque to clients. */
   async search(query: { email?: string; cursor?: string; limit?: number }) {
     const limit = query.limit ?? 20;
-    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    const after = query.cursor === undefined ? null : decodeKeysetCursor(query.cursor, isUuid);
     const pattern = query.email ? `%${escapeLike(normaliseEmail(query.email))}%` : null;
     const rows: UserRow[] = await this.dataSource.query(
-      `SELECT id, email, roles, created_at FROM users
+      `SELECT id, email, roles, created_at, ${POSITION_SQL} AS position FROM users
         WHERE ($1::text IS NULL OR email LIKE $1 ESCAPE '\\')
           AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
         ORDER BY created_at DESC, id DESC
@@ -50,7 +53,7 @@ export class AdminUsersService {
     const last = page[page.length - 1];
     return {
       items: page.map((r) => ({ id: r.id, email: r.email, roles: r.roles, createdAt: new Date(r.created_at).toISOString() })),
-      nextCursor: rows.length > limit && last ? encodeCursor(new Date(last.created_at), last.id) : null,
+      nextCursor: rows.length > limit && last ? encodeKeysetCursor({ createdAt: last.position, id: last.id }) : null,
     };
   }
 
@@ -112,22 +115,6 @@ export class AdminUsersService {
     if (!user) throw new CommonException('NOT_FOUND', { detail: 'No such user.' });
     return user;
   }
-}
-
-function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && typeof id === 'string' && isUuid(id)) {
-      return { createdAt, id };
-    }
-  } catch {
-    // fall through to the validation error
-  }
-  throw validationFailed([{ field: 'cursor', message: 'is not a cursor returned by this endpoint' }]);
 }
 
 function escapeLike(value: string): string {

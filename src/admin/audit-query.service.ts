@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { validationFailed } from '../common/errors/problem.exception.js';
 import { timeRangeOf, type AuditQueryDto } from './dto/audit-query.dto.js';
+import { decodeKeysetCursor, encodeKeysetCursor, POSITION_SQL, type KeysetPosition } from './keyset-cursor.js';
 
 export const DEFAULT_AUDIT_PAGE_SIZE = 50;
 
@@ -22,15 +22,8 @@ export interface AuditEventPage {
   nextCursor: string | null;
 }
 
-/**
- * A position in the newest-first order: the last row's exact `created_at`
- * (microseconds, as Postgres stores it; a JavaScript Date would drop them and
- * skip rows on the next page) and its id, which breaks ties.
- */
-export interface AuditPosition {
-  createdAt: string;
-  id: string;
-}
+/** A position in the newest-first order; the id is the event's bigint. */
+export type AuditPosition = KeysetPosition;
 
 export interface AuditFilter {
   userId: string | null;
@@ -78,7 +71,7 @@ export function auditPageQuery(filter: AuditFilter): { sql: string; params: unkn
     where.push(`created_at <= ${at}::timestamptz AND (created_at < ${at}::timestamptz OR id < ${id}::bigint)`);
   }
   const sql = `SELECT id, type, user_id, actor_id, ip, user_agent, metadata, created_at,
-       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position
+       ${POSITION_SQL} AS position
   FROM audit_events
  ${where.length > 0 ? `WHERE ${where.join('\n   AND ')}` : ''}
  ORDER BY created_at DESC, id DESC
@@ -126,28 +119,14 @@ function toView(row: AuditRow): AuditEventView {
   };
 }
 
-const POSITION = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{6})Z,([1-9]\d{0,18})$/;
+const BIGINT_ID = /^[1-9]\d{0,18}$/;
 const MAX_BIGINT = 9223372036854775807n;
 
-/**
- * Opaque to clients, but not secret: it only says where the previous page
- * ended, and an admin who forges one merely reads from another position.
- */
 export function encodeAuditCursor(position: AuditPosition): string {
-  return Buffer.from(`${position.createdAt},${position.id}`, 'utf8').toString('base64url');
+  return encodeKeysetCursor(position);
 }
 
-/** Checks every part before it reaches SQL, so a malformed cursor is a 400 and never a database error. */
+/** A cursor this endpoint issued: an exact instant and a positive bigint id. */
 export function decodeAuditCursor(cursor: string): AuditPosition {
-  const invalid = () => validationFailed([{ field: 'cursor', message: 'is not a cursor returned by this endpoint' }]);
-  // Node's base64url decoder skips characters it does not know; refuse them instead of guessing.
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();
-  const match = POSITION.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw invalid();
-  const [, seconds, micros, id] = match;
-  const time = Date.parse(`${seconds}Z`);
-  // The round trip refuses dates the pattern allows but the calendar does not (2025-02-30, 25:00).
-  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 19) !== seconds || seconds < '0001') throw invalid();
-  if (BigInt(id) > MAX_BIGINT) throw invalid();
-  return { createdAt: `${seconds}.${micros}Z`, id };
+  return decodeKeysetCursor(cursor, (id) => BIGINT_ID.test(id) && BigInt(id) <= MAX_BIGINT);
 }
