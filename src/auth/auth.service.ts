@@ -30,7 +30,7 @@ export interface TokensResponse {
 
 export type LoginResponse =
   | TokensResponse
-  | { status: 'mfa_required'; mfaToken: string; expiresIn: number; factors: FactorSummary[] }
+  | { status: 'mfa_required'; mfaToken: string; expiresIn: number; factors: FactorSummary[]; notice?: 'FACTOR_NO_LONGER_ALLOWED'; allowedFactors?: FactorType[] }
   | { status: 'mfa_enrollment_required'; mfaToken: string; expiresIn: number; allowedFactors: FactorType[] };
 
 /** The login flow: password, then (when the assurance function says so) a second factor, then tokens. */
@@ -99,6 +99,8 @@ export class AuthService {
           mfaToken,
           expiresIn: policy.mfaTokenTtlSeconds,
           factors: factors.filter((f) => outcome.factorTypes.includes(f.type)),
+          // The factors listed are no longer allowed: they work until the user enrols one of these.
+          ...(outcome.grandfathered ? { notice: 'FACTOR_NO_LONGER_ALLOWED' as const, allowedFactors: policy.allowedFactors.filter((t) => t !== 'recovery_code') } : {}),
         };
       }
       case 'mfa_enrollment_required': {

@@ -60,9 +60,17 @@ describe('decideLogin', () => {
     expect(outcome).toEqual({ status: 'mfa_required', factorTypes: ['totp'] });
   });
 
-  it('asks for enrolment when the only active factor is no longer allowed and MFA is required', () => {
-    const outcome = decideLogin(policy({ mode: 'required', allowedFactors: ['totp', 'webauthn'] }), { roles: [] }, ['sms']);
-    expect(outcome).toEqual({ status: 'mfa_enrollment_required', allowedFactors: ['totp', 'webauthn'] });
+  it('keeps asking for a factor the policy no longer allows while the user has no allowed one, under every mode but off', () => {
+    for (const mode of ['optional', 'required'] as const) {
+      const outcome = decideLogin(policy({ mode, allowedFactors: ['totp', 'webauthn'] }), { roles: [] }, ['sms']);
+      expect(outcome).toEqual({ status: 'mfa_required', factorTypes: ['sms'], grandfathered: true });
+    }
+    expect(decideLogin(policy({ mode: 'off', allowedFactors: ['totp'] }), { roles: [] }, ['sms'])).toEqual({ status: 'authenticated' });
+  });
+
+  it('stops offering a disallowed factor once the user has an allowed one', () => {
+    const outcome = decideLogin(policy({ mode: 'required', allowedFactors: ['totp'] }), { roles: [] }, ['sms', 'totp']);
+    expect(outcome).toEqual({ status: 'mfa_required', factorTypes: ['totp'] });
   });
 
   it('never offers recovery codes as a first factor to enrol', () => {

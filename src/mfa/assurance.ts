@@ -20,7 +20,12 @@ export function assuranceOf(amr: readonly Amr[]): Aal {
 
 export type LoginOutcome =
   | { status: 'authenticated' }
-  | { status: 'mfa_required'; factorTypes: FactorType[] }
+  /**
+   * `grandfathered`: the user's only factors are of types the policy no
+   * longer allows. They keep working until the user enrols an allowed one
+   * (narrowing the policy must neither turn MFA off nor lock anyone out).
+   */
+  | { status: 'mfa_required'; factorTypes: FactorType[]; grandfathered?: true }
   | { status: 'mfa_enrollment_required'; allowedFactors: FactorType[] };
 
 /** Recovery codes get a user back in; they are never a first factor to enrol on their own. */
@@ -53,6 +58,8 @@ export function decideLogin(
   // A user who has a second factor always uses it, even where policy would not demand one.
   const usableForLogin = usable.filter((t) => t !== 'recovery_code' || usable.length > 1);
   if (usableForLogin.length > 0) return { status: 'mfa_required', factorTypes: usable };
+  const disallowed = grandfatheredTypes(policy, activeFactorTypes);
+  if (disallowed.length > 0) return { status: 'mfa_required', factorTypes: disallowed, grandfathered: true };
   if (mfaRequiredFor(policy, user.roles)) {
     return {
       status: 'mfa_enrollment_required',
@@ -60,6 +67,18 @@ export function decideLogin(
     };
   }
   return { status: 'authenticated' };
+}
+
+/**
+ * The factor types a user may still complete although the policy no longer
+ * allows them: only while none of the user's active factors is allowed (a
+ * recovery-code set alone does not count), so that narrowing `allowedFactors`
+ * never lets a password alone through.
+ */
+export function grandfatheredTypes(policy: MfaPolicy, activeFactorTypes: readonly FactorType[]): FactorType[] {
+  const loginTypes = activeFactorTypes.filter((t) => t !== 'recovery_code');
+  if (loginTypes.some((t) => policy.allowedFactors.includes(t))) return [];
+  return [...new Set(loginTypes)];
 }
 
 /** Whether a session's authentication is recent enough for a sensitive action. */

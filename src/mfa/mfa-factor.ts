@@ -25,6 +25,8 @@ export interface FactorContext {
   principal: MfaPrincipal | AccessPrincipal;
   user: UserProfile;
   meta: RequestMeta;
+  /** The factor is one the policy no longer allows, still usable because the user has no allowed one. */
+  grandfathered?: boolean;
 }
 
 /**

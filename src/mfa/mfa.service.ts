@@ -10,6 +10,7 @@ import { PolicyService } from '../policy/policy.service.js';
 import { FactorChangePolicyService } from './factor-change-policy.service.js';
 import { FactorManagementService } from './factor-management.service.js';
 import { FactorRegistry } from './factor-registry.js';
+import { grandfatheredTypes } from './assurance.js';
 import { isFactorType, type FactorType } from './factor-type.js';
 import { MfaException } from './mfa.exception.js';
 import { RefusalAfterRollback, type ActivateInput, type FactorContext, type MfaFactor, type SecondFactorProof, type VerifyInput } from './mfa-factor.js';
@@ -36,12 +37,12 @@ export class MfaService {
     const context = contextOf(principal, meta);
     const factor = await this.factors.findOwned(principal.userId, factorId);
     if (!factor || factor.status !== 'active') throw new MfaException('NOT_FOUND', { detail: 'No such factor.' });
-    await this.assertAllowed(factor.type);
+    const grandfathered = await this.assertAllowed(factor.type, principal.userId);
     const handler = this.handler(factor.type);
     if (!handler.startChallenge) {
       throw validationFailed([{ field: 'factorId', message: `a ${factor.type} factor needs no challenge: verify its code directly` }]);
     }
-    return handler.startChallenge(factor, context);
+    return handler.startChallenge(factor, { ...context, grandfathered });
   }
 
   async verify(principal: MfaPrincipal, input: VerifyInput, meta: RequestMeta): Promise<TokensResponse> {
@@ -53,8 +54,8 @@ export class MfaService {
       if (state === 'consumed') throw new MfaException('MFA_CHALLENGE_USED');
       throw new AuthException('MFA_TOKEN_INVALID');
     }
-    await this.assertAllowed(handler.type);
-    const proof = await handler.verify(input, context);
+    const grandfathered = await this.assertAllowed(handler.type, principal.userId);
+    const proof = await handler.verify(input, { ...context, grandfathered });
     return this.upgrade(proof, (tx) => this.auth.completeSecondFactor(principal, proof.amr, meta, tx));
   }
 
@@ -138,9 +139,16 @@ export class MfaService {
     return this.registry.get(type);
   }
 
-  private async assertAllowed(type: FactorType): Promise<void> {
+  /**
+   * Refuses a factor type the policy does not allow, unless it is one of the
+   * user's grandfathered factors (assurance.ts): then it returns true.
+   */
+  private async assertAllowed(type: FactorType, userId: string): Promise<boolean> {
     const policy = await this.policy.current();
-    if (!policy.allowedFactors.includes(type)) throw new MfaException('MFA_FACTOR_NOT_ALLOWED');
+    if (policy.allowedFactors.includes(type)) return false;
+    const active = (await this.factors.listActive(userId)).map((f) => f.type);
+    if (grandfatheredTypes(policy, active).includes(type)) return true;
+    throw new MfaException('MFA_FACTOR_NOT_ALLOWED', { detail: 'The MFA policy no longer allows this factor. Use one of your other factors.' });
   }
 }
 

@@ -4,7 +4,7 @@ import { Authenticated, CurrentPrincipal } from '../auth/guards/access.decorator
 import type { AccessPrincipal } from '../auth/guards/principal.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
 import { DEFAULT_MFA_POLICY, type MfaPolicy } from './mfa-policy.js';
-import { PolicyService } from './policy.service.js';
+import { PolicyService, type PolicyWarning } from './policy.service.js';
 
 /** The example of api.md, shown in the OpenAPI document. */
 const POLICY_EXAMPLE = { ...DEFAULT_MFA_POLICY, version: 3 };
@@ -31,16 +31,20 @@ export class PolicyController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Replace the whole MFA policy',
-    description: 'Every field is required; `version` may be sent and is ignored. Returns the new document with its new `version`.',
+    description:
+      'Every field is required; `version` may be sent and is ignored. Returns the new document with its new `version`, and `warnings` ' +
+      'when users are left with only factors the policy no longer allows (those keep working until the user enrols an allowed one).',
   })
   @ApiBody({ schema: { type: 'object', example: POLICY_EXAMPLE } })
-  replace(
+  async replace(
     // Validated by validatePolicyDocument, not a DTO class: the rules span fields and
     // the error paths must read `sms.ttlSeconds` / `allowedFactors[2]`.
     @Body() body: unknown,
     @CurrentPrincipal() admin: AccessPrincipal,
     @ReqMeta() meta: RequestMeta,
-  ): Promise<MfaPolicy> {
-    return this.policy.replace(body, { userId: admin.userId }, meta);
+  ): Promise<MfaPolicy & { warnings?: PolicyWarning[] }> {
+    const policy = await this.policy.replace(body, { userId: admin.userId }, meta);
+    const warnings = await this.policy.warningsFor(policy);
+    return warnings.length > 0 ? { ...policy, warnings } : policy;
   }
 }

@@ -27,6 +27,13 @@ const MAX_HISTORY = 100;
 const { Client } = pg;
 type Client = InstanceType<typeof pg.Client>;
 
+export interface PolicyWarning {
+  code: 'FACTOR_NO_LONGER_ALLOWED';
+  factorType: string;
+  affectedUsers: number;
+  detail: string;
+}
+
 /** `{ 'sms.codeLength': { from: 6, to: 8 } }`: every leaf that differs; arrays count as one leaf. */
 export type PolicyChanges = Record<string, { from: unknown; to: unknown }>;
 
@@ -116,6 +123,29 @@ export class PolicyService implements OnModuleInit, OnModuleDestroy {
 
     this.invalidate();
     return policy;
+  }
+
+  /**
+   * What a policy leaves behind: users whose only factors are of types it no
+   * longer allows. They still pass a second factor with them (grandfathered,
+   * see assurance.ts) until they enrol an allowed one; the admin is told how many.
+   */
+  async warningsFor(policy: MfaPolicy): Promise<PolicyWarning[]> {
+    const rows: Array<{ type: string; users: number }> = await this.versions.manager.query(
+      `SELECT f.type, count(DISTINCT f.user_id)::int AS users
+         FROM mfa_factors f
+        WHERE f.status = 'active' AND f.type <> 'recovery_code' AND NOT (f.type = ANY($1::text[]))
+          AND NOT EXISTS (SELECT 1 FROM mfa_factors g
+                           WHERE g.user_id = f.user_id AND g.status = 'active' AND g.type <> 'recovery_code' AND g.type = ANY($1::text[]))
+        GROUP BY f.type ORDER BY f.type`,
+      [policy.allowedFactors],
+    );
+    return rows.map((r) => ({
+      code: 'FACTOR_NO_LONGER_ALLOWED' as const,
+      factorType: r.type,
+      affectedUsers: r.users,
+      detail: `${r.users} user(s) have only ${r.type} factors, which this policy does not allow: they keep using them until they enrol an allowed factor.`,
+    }));
   }
 
   /** Stored versions, newest first (the default, version 0, is never stored). */

@@ -1,4 +1,5 @@
 import { adminAccessToken } from '../support/admin-session.js';
+import { registerAndLogin } from '../support/test-app.js';
 import { loginToChallenge, nextPhone, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
 
 /** Policy changes take effect on the next request: code length, TTL, countries, factors. */
@@ -81,22 +82,23 @@ describe('MFA policy enforcement', () => {
     expect(gb.status).toBe(201);
   });
 
-  it('removing sms from allowedFactors: SMS is no longer offered, enrolled or challenged', async () => {
+  it('removing sms from allowedFactors: SMS can no longer be enrolled, and an SMS-only user keeps it until they enrol an allowed factor', async () => {
     const user = await userWithSms(t, 'no-sms@example.com');
     const before = await t.post('/auth/login', { email: user.email, password: 'correct horse battery' });
     expect(before.body.status).toBe('mfa_required');
 
     await setPolicy((p) => (p.allowedFactors = ['totp', 'webauthn', 'recovery_code']));
     const after = await t.post('/auth/login', { email: user.email, password: 'correct horse battery' });
-    expect(after.body.factors ?? []).toEqual([]);
-    expect(after.body.status).toBe('authenticated'); // optional policy, no allowed factor left
+    // Narrowing the policy never lets a password alone through: the old factor is still asked for, with a notice.
+    expect(after.body).toMatchObject({ status: 'mfa_required', notice: 'FACTOR_NO_LONGER_ALLOWED' });
+    expect(after.body.factors.map((f: { type: string }) => f.type)).toEqual(['sms']);
 
-    const enrol = await t.post('/me/mfa/factors/sms', { phone: nextPhone() }, after.body.accessToken);
+    const signedIn = await registerAndLogin(t, 'no-sms-newcomer@example.com');
+    const enrol = await t.post('/me/mfa/factors/sms', { phone: nextPhone() }, signedIn.accessToken);
     expect(enrol.status).toBe(403);
     expect(enrol.body.code).toBe('MFA_FACTOR_NOT_ALLOWED');
-    const challenge = await t.post('/auth/mfa/challenges', { factorId: user.factorId }, before.body.mfaToken);
-    expect(challenge.status).toBe(403);
-    expect(challenge.body.code).toBe('MFA_FACTOR_NOT_ALLOWED');
+    const challenge = await t.post('/auth/mfa/challenges', { factorId: user.factorId }, after.body.mfaToken);
+    expect(challenge.status).toBe(201);
   });
 
   it('mode required: a user without a factor must enrol on the next login; optional lets them in', async () => {

@@ -121,6 +121,54 @@ describe('fixes from the security review', () => {
     });
   });
 
+  describe('narrowing allowedFactors does not turn MFA off', () => {
+    it('an SMS-only user still passes SMS after sms is removed from the policy, until an allowed factor is enrolled', async () => {
+      const admin = await adminAccessToken(t, 'narrowing-admin@example.com');
+      const user = await userWithSms(t, 'sms-only@example.com');
+      const setPolicy = async (change: (p: any) => void) => {
+        const current = (await t.get('/admin/mfa/policy', admin.accessToken)).body;
+        const next = structuredClone(current);
+        delete next.warnings;
+        change(next);
+        return t.request('PUT', '/admin/mfa/policy', { body: next, token: admin.accessToken });
+      };
+      try {
+        for (const mode of ['optional', 'required']) {
+          const put = await setPolicy((p) => {
+            p.mode = mode;
+            p.allowedFactors = ['totp', 'webauthn', 'recovery_code'];
+          });
+          expect(put.status).toBe(200);
+          expect(put.body.warnings).toEqual([expect.objectContaining({ code: 'FACTOR_NO_LONGER_ALLOWED', factorType: 'sms', affectedUsers: expect.any(Number) })]);
+          const login = await t.post('/auth/login', { email: user.email, password: PASSWORD });
+          expect(login.body).toMatchObject({ status: 'mfa_required', notice: 'FACTOR_NO_LONGER_ALLOWED', allowedFactors: ['totp', 'webauthn'] });
+          expect(login.body.factors.map((f: { type: string }) => f.type)).toEqual(['sms']);
+          const challenge = await t.post('/auth/mfa/challenges', { factorId: user.factorId }, login.body.mfaToken);
+          expect(challenge.status).toBe(201);
+          const verified = await t.post('/auth/mfa/verify', { challengeId: challenge.body.challengeId, code: t.lastCode(user.phone) }, login.body.mfaToken);
+          expect(verified.status).toBe(200);
+          t.clock.advance(31);
+        }
+        // With an allowed factor enrolled, the disallowed one is refused.
+        const session = await aal2Session(t, user);
+        const totp = await t.post('/me/mfa/factors/totp', {}, session.accessToken);
+        expect((await t.post(`/me/mfa/factors/${totp.body.factorId}/activate`, { code: totpCode(totp.body.secret, t.clock.now()) }, session.accessToken)).status).toBe(200);
+        t.clock.advance(30);
+        const login = await t.post('/auth/login', { email: user.email, password: PASSWORD });
+        expect(login.body.factors.map((f: { type: string }) => f.type)).toEqual(['totp']);
+        expect(login.body.notice).toBeUndefined();
+        const refused = await t.post('/auth/mfa/challenges', { factorId: user.factorId }, login.body.mfaToken);
+        expect(refused.status).toBe(403);
+        expect(refused.body.code).toBe('MFA_FACTOR_NOT_ALLOWED');
+      } finally {
+        await setPolicy((p) => {
+          p.mode = 'optional';
+          p.allowedFactors = ['sms', 'totp', 'webauthn', 'recovery_code'];
+        });
+      }
+    });
+  });
+
   describe('a code Sesame itself made stale costs no attempt', () => {
     it('after a code is reissued, the previous code is refused without using up an attempt', async () => {
       const user = await userWithSms(t, 'stale-code@example.com');

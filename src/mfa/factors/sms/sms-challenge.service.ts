@@ -18,6 +18,7 @@ import type { SmsMessage } from '../../../sms/sms-message.entity.js';
 import { outboxInsert } from '../../../sms/sms-messages.repository.js';
 import { buildOtpMessage, pickLocale } from '../../../sms/sms-message.js';
 import { AccountLimitService } from '../../account-limit.service.js';
+import { grandfatheredTypes } from '../../assurance.js';
 import { reservationOf } from '../../attempt-budget.repository.js';
 import type { ChallengeBinding } from '../../challenge-binding.js';
 import type { Factor } from '../../factor.entity.js';
@@ -80,10 +81,10 @@ export class SmsChallengeService implements OnModuleInit {
     factor: Factor,
     purpose: ChallengePurpose,
     binding: ChallengeBinding,
-    context: { meta: RequestMeta; userLocale: string | null },
+    context: { meta: RequestMeta; userLocale: string | null; grandfathered?: boolean },
   ): Promise<SmsChallengeView> {
     const policy = await this.policy.current();
-    if (!policy.allowedFactors.includes('sms')) throw new MfaException('MFA_FACTOR_NOT_ALLOWED');
+    if (!policy.allowedFactors.includes('sms') && !context.grandfathered) throw new MfaException('MFA_FACTOR_NOT_ALLOWED');
     // The destination is always the factor's stored, verified number: no request field can redirect a code.
     const e164 = this.factors.phoneOf(factor);
     await this.assertMaySend(policy, factor, binding.userId, e164);
@@ -138,7 +139,11 @@ export class SmsChallengeService implements OnModuleInit {
     const factor = await this.factors.findOwned(binding.userId, challenge.factorId);
     if (!factor) throw new MfaException('NOT_FOUND');
     const policy = await this.policy.current();
-    if (!policy.allowedFactors.includes('sms')) throw new MfaException('MFA_FACTOR_NOT_ALLOWED');
+    if (!policy.allowedFactors.includes('sms')) {
+      // Still a grandfathered factor (assurance.ts) if the user has no allowed one.
+      const active = (await this.factors.listActive(binding.userId)).map((f) => f.type);
+      if (!grandfatheredTypes(policy, active).includes('sms')) throw new MfaException('MFA_FACTOR_NOT_ALLOWED');
+    }
     const e164 = this.factors.phoneOf(factor);
     await this.assertMaySend(policy, factor, binding.userId, e164);
 

@@ -20,7 +20,11 @@ export class SmsFactor implements MfaFactor {
 
   startChallenge(factor: Factor, context: FactorContext) {
     const purpose = context.principal.kind === 'mfa' ? context.principal.purpose : 'step_up';
-    return this.challenges.start(factor, purpose, bindingOf(context.principal), { meta: context.meta, userLocale: context.user.locale });
+    return this.challenges.start(factor, purpose, bindingOf(context.principal), {
+      meta: context.meta,
+      userLocale: context.user.locale,
+      grandfathered: context.grandfathered === true,
+    });
   }
 
   /** A verify body with a challenge id and a code is an SMS answer; one with a credential is WebAuthn's. */
