@@ -25,6 +25,8 @@ describe('firstUnacceptableInput', () => {
   it('refuses prototype-polluting names, which class-transformer would drop unseen', () => {
     expect(firstUnacceptableInput(JSON.parse('{"__proto__": {"roles": ["admin"]}}'), '')).toEqual({ field: '__proto__', message: 'is not allowed' });
     expect(firstUnacceptableInput({ a: { constructor: { prototype: {} } } }, '')?.field).toBe('a.constructor');
+    expect(firstUnacceptableInput({ phone: '+447400123456', toString: true }, '')).toEqual({ field: 'toString', message: 'is not allowed' });
+    expect(firstUnacceptableInput({ valueOf: 1 }, '')?.field).toBe('valueOf');
   });
 
   it('walks deep nesting without exhausting the stack', () => {

@@ -59,8 +59,14 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
 // eslint-disable-next-line no-control-regex -- finding U+0000 is the point of this pattern
 const UNSTORABLE = /\u0000|\p{Cs}/u;
 
-/** Names no field of the contract has, whose only use in a request is prototype pollution. */
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Names no field of the contract has: `__proto__`, `constructor`,
+ * `prototype` and the other members of Object.prototype (`toString`,
+ * `valueOf`, …). Their only use in a request is prototype pollution, and
+ * class-transformer drops them silently (a key whose value on the instance
+ * is a function is skipped), so the whitelist would never see them.
+ */
+const PROTOTYPE_KEYS = new Set(['prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 
 /**
  * The first string (a value or a key) anywhere in `value` that Postgres
@@ -86,7 +92,6 @@ export function firstUnacceptableInput(value: unknown, root: string): FieldError
       const childPath = path ? `${path}.${printable(key)}` : printable(key);
       const found = UNSTORABLE.exec(key);
       if (found) return { field: shortened(childPath), message: problemWith(found[0], 'its name') };
-      // class-transformer drops these names silently, so the whitelist never sees them: refuse them here.
       if (PROTOTYPE_KEYS.has(key)) return { field: shortened(childPath), message: 'is not allowed' };
       stack.push([child, childPath]);
     }
