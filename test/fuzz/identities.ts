@@ -32,6 +32,8 @@ export class Identities {
   private enrollToken = '';
   private renewing = new Map<TokenKind, Promise<void>>();
   private bad: string[] = [];
+  /** How many refused real tokens were minted again. */
+  renewals = 0;
   /** Ids, refresh tokens and cursors the server handed out, for the next requests to use. */
   readonly seen = { ids: [] as string[], userIds: [] as string[], refreshTokens: [] as string[], cursors: new Map<string, string[]>() };
 
@@ -87,6 +89,7 @@ export class Identities {
     if (kind === 'none' || this.token(kind) !== refused) return;
     const running = this.renewing.get(kind);
     if (running) return running;
+    this.renewals += 1;
     const job = (async () => {
       if (kind === 'aal1') this.user = await this.session(this.user, []);
       if (kind === 'admin') this.admin = await this.session(this.admin, ['admin']);

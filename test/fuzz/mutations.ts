@@ -67,7 +67,8 @@ export function fuzzCase(ops: Operation[]): fc.Arbitrary<FuzzCase> {
     weight: 6,
     arbitrary: fc.tuple(fc.integer({ min: 1, max: MUTATIONS.length - 1 }), fc.integer({ min: 1, max: MUTATIONS.length - 1 })).map(([a, b]) => [a, b]),
   });
-  return fc.tuple(fc.nat({ max: ops.length - 1 }), mutationIndex).chain(([index, chosen]) => {
+  const opIndex = fc.oneof(...ops.map((op, i) => ({ weight: op.weight, arbitrary: fc.constant(i) })));
+  return fc.tuple(opIndex, mutationIndex).chain(([index, chosen]) => {
     const op = ops[index];
     const label = chosen.map((i) => MUTATIONS[i][0]).join('+');
     const mutated = chosen.reduce<fc.Arbitrary<Plan>>((arb, i) => arb.chain((plan) => MUTATIONS[i][2](op, plan)), plans[index]);

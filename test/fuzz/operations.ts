@@ -37,7 +37,17 @@ export interface Operation {
   tokens: TokenKind[];
   /** False for routes the OpenAPI document leaves out (webhooks, JWKS): they are fuzzed from the route inventory. */
   documented: boolean;
+  /** How often the fuzzer picks it, relative to the others. */
+  weight: number;
 }
+
+/**
+ * Routes that hash a password (Argon2id, 19 MiB) whenever the body is valid:
+ * each such request costs as much CPU as dozens of others, so they are picked
+ * a third as often, and still get thousands of requests in a full run.
+ */
+const PASSWORD_HASHING = new Set(['POST /auth/register', 'POST /auth/login']);
+const weightOf = (key: string) => (PASSWORD_HASHING.has(key) ? 1 : 3);
 
 interface OpenApiOperation {
   parameters?: Array<{ name: string; in: string; required?: boolean; schema?: JsonSchema }>;
@@ -75,6 +85,7 @@ export function operationsOf(doc: OpenApiDocument, routes: RouteInfo[]): Operati
         body: bodySchema ? resolve(bodySchema, doc) : null,
         tokens: tokensFor(route),
         documented: true,
+        weight: weightOf(key),
       });
     }
   }
@@ -89,6 +100,7 @@ export function operationsOf(doc: OpenApiDocument, routes: RouteInfo[]): Operati
       body: UNDOCUMENTED_BODIES[key] ?? null,
       tokens: tokensFor(route),
       documented: false,
+      weight: weightOf(key),
     });
   }
   return ops;

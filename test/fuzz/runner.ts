@@ -45,6 +45,8 @@ export interface FuzzReport {
   refusedByGuard: number;
   /** Past the throttler and the guard: answered by the route's own validation or logic. */
   reachedRoute: number;
+  /** Real tokens refused because an earlier request revoked or consumed them, then minted again. */
+  renewals: number;
   failureCount: number;
   failures: Failure[];
 }
@@ -82,6 +84,7 @@ export async function runFuzz(t: TestApp, ops: Operation[], identities: Identiti
     throttled: 0,
     refusedByGuard: 0,
     reachedRoute: 0,
+    renewals: 0,
     failureCount: 0,
     failures: [],
   };
@@ -308,6 +311,7 @@ export async function runFuzz(t: TestApp, ops: Operation[], identities: Identiti
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   agent.destroy();
   report.seconds = (Date.now() - started) / 1000;
+  report.renewals = identities.renewals;
   if (report.sent < options.requests) {
     fail({ why: `only ${report.sent} of ${options.requests} requests were answered within ${options.timeLimitMs / 1000} s`, request: '', status: 0, response: '' });
   }
@@ -343,7 +347,7 @@ export function formatReport(report: FuzzReport, options: FuzzOptions): string {
     `fuzz: seed ${report.seed}, ${report.sent} requests in ${report.seconds.toFixed(1)} s (${Math.round(report.sent / Math.max(report.seconds, 0.001))}/s, ${options.concurrency} in flight)`,
     `  by status: ${sorted(report.byStatus)}`,
     `  5xx: ${Object.entries(report.byStatus).filter(([s]) => Number(s) >= 500).reduce((n, [, v]) => n + v, 0)}`,
-    `  past the throttler: ${report.sent - report.throttled} (${pct(report.sent - report.throttled)}); past the guard too: ${report.reachedRoute} (${pct(report.reachedRoute)}); refused by the guard: ${report.refusedByGuard}; throttled: ${report.throttled}`,
+    `  past the throttler: ${report.sent - report.throttled} (${pct(report.sent - report.throttled)}); past the guard too: ${report.reachedRoute} (${pct(report.reachedRoute)}); refused by the guard: ${report.refusedByGuard}; throttled: ${report.throttled}; tokens minted again: ${report.renewals}`,
     `  by code: ${sorted(report.byCode)}`,
     '  by operation:',
     ...Object.entries(report.byOperation)
