@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { DEFAULT_MFA_POLICY } from '../../src/policy/mfa-policy.js';
 import { vonageSignature } from '../../src/sms/vonage-signature.js';
@@ -47,6 +48,10 @@ export interface FuzzReport {
   reachedRoute: number;
   /** Real tokens refused because an earlier request revoked or consumed them, then minted again. */
   renewals: number;
+  /** How busy this process's event loop (the app's and the fuzzer's) was, 0–1: near 1, the run is bound by this one thread. */
+  eventLoopUtilization: number;
+  /** CPU this process used per request (main thread and Argon2 threads), in milliseconds. */
+  cpuMsPerRequest: number;
   failureCount: number;
   failures: Failure[];
 }
@@ -85,6 +90,8 @@ export async function runFuzz(t: TestApp, ops: Operation[], identities: Identiti
     refusedByGuard: 0,
     reachedRoute: 0,
     renewals: 0,
+    eventLoopUtilization: 0,
+    cpuMsPerRequest: 0,
     failureCount: 0,
     failures: [],
   };
@@ -308,7 +315,12 @@ export async function runFuzz(t: TestApp, ops: Operation[], identities: Identiti
   };
 
   await identities.rotate();
+  const loopBefore = performance.eventLoopUtilization();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(Array.from({ length: options.concurrency }, worker));
+  report.eventLoopUtilization = performance.eventLoopUtilization(loopBefore).utilization;
+  const cpu = process.cpuUsage(cpuBefore);
+  report.cpuMsPerRequest = (cpu.user + cpu.system) / 1000 / Math.max(report.sent, 1);
   agent.destroy();
   report.seconds = (Date.now() - started) / 1000;
   report.renewals = identities.renewals;
@@ -345,6 +357,7 @@ export function formatReport(report: FuzzReport, options: FuzzOptions): string {
   const lines = [
     '',
     `fuzz: seed ${report.seed}, ${report.sent} requests in ${report.seconds.toFixed(1)} s (${Math.round(report.sent / Math.max(report.seconds, 0.001))}/s, ${options.concurrency} in flight)`,
+    `  event loop busy ${(100 * report.eventLoopUtilization).toFixed(0)}%, ${report.cpuMsPerRequest.toFixed(1)} ms of CPU per request (app, fuzzer and Argon2 threads)`,
     `  by status: ${sorted(report.byStatus)}`,
     `  5xx: ${Object.entries(report.byStatus).filter(([s]) => Number(s) >= 500).reduce((n, [, v]) => n + v, 0)}`,
     `  past the throttler: ${report.sent - report.throttled} (${pct(report.sent - report.throttled)}); past the guard too: ${report.reachedRoute} (${pct(report.reachedRoute)}); refused by the guard: ${report.refusedByGuard}; throttled: ${report.throttled}; tokens minted again: ${report.renewals}`,
