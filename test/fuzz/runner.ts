@@ -9,6 +9,12 @@ import { authHeaderFor, fuzzCase, type FuzzCase, type ParamValue } from './mutat
 import type { Operation, TokenKind } from './operations.js';
 import { Obj, percentEncode, Sym, toJson, toText, type Value } from './values.js';
 
+/** Where requests go: the in-process app and any app threads, each with what it logged as errors. */
+export interface Target {
+  url: string;
+  errorLogs(): Promise<string[]>;
+}
+
 export interface FuzzOptions {
   requests: number;
   seed: number;
@@ -48,9 +54,11 @@ export interface FuzzReport {
   reachedRoute: number;
   /** Real tokens refused because an earlier request revoked or consumed them, then minted again. */
   renewals: number;
-  /** How busy this process's event loop (the app's and the fuzzer's) was, 0–1: near 1, the run is bound by this one thread. */
+  /** The in-process app and the app threads the requests were spread over. */
+  instances: number;
+  /** How busy the main thread's event loop (the in-process app's and the fuzzer's) was, 0–1: near 1, the run is bound by it. */
   eventLoopUtilization: number;
-  /** CPU this process used per request (main thread and Argon2 threads), in milliseconds. */
+  /** CPU the process used per request (every thread: apps, fuzzer, Argon2), in milliseconds. */
   cpuMsPerRequest: number;
   failureCount: number;
   failures: Failure[];
@@ -75,7 +83,7 @@ const CHUNK = 500;
  * flight and tallies the answers. Every answer must be a 2xx/3xx or a 4xx
  * application/problem+json with a string `code`; anything else is a failure.
  */
-export async function runFuzz(t: TestApp, ops: Operation[], identities: Identities, options: FuzzOptions): Promise<FuzzReport> {
+export async function runFuzz(t: TestApp, targets: Target[], ops: Operation[], identities: Identities, options: FuzzOptions): Promise<FuzzReport> {
   const report: FuzzReport = {
     seed: options.seed,
     sent: 0,
@@ -90,6 +98,7 @@ export async function runFuzz(t: TestApp, ops: Operation[], identities: Identiti
     refusedByGuard: 0,
     reachedRoute: 0,
     renewals: 0,
+    instances: targets.length,
     eventLoopUtilization: 0,
     cpuMsPerRequest: 0,
     failureCount: 0,
@@ -104,6 +113,8 @@ export async function runFuzz(t: TestApp, ops: Operation[], identities: Identiti
   let rotating: Promise<void> | null = null;
   let nextRotation = options.rotateEvery;
 
+  /** Request ids of the 5xx answers, to look up in the servers' logs at the end. */
+  const failedRequestIds = new Map<Failure, string>();
   const fail = (failure: Failure) => {
     report.failureCount += 1;
     if (report.failures.length < MAX_FAILURES_KEPT) report.failures.push(failure);
@@ -173,10 +184,19 @@ export async function runFuzz(t: TestApp, ops: Operation[], identities: Identiti
     token: { kind: TokenKind; value: string } | null;
   }
 
-  const port = Number(new URL(t.url).port);
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
-  /** node:http rather than fetch: a GET may carry a body, and nothing is added to the headers. */
-  const send = (method: string, built: Built) =>
+  const servers = targets.map((target) => ({ port: Number(new URL(target.url).port), inFlight: 0 }));
+  /** node:http rather than fetch: a GET may carry a body, and nothing is added to the headers. Each request goes to the least busy instance. */
+  const send = async (method: string, built: Built): Promise<Answer> => {
+    const server = servers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+    server.inFlight += 1;
+    try {
+      return await sendTo(server.port, method, built);
+    } finally {
+      server.inFlight -= 1;
+    }
+  };
+  const sendTo = (port: number, method: string, built: Built) =>
     new Promise<Answer>((resolve, reject) => {
       const headers = { ...built.headers, ...(built.body ? { 'content-length': String(built.body.length) } : {}) };
       const req = request({ host: '127.0.0.1', port, method, path: built.path, headers, agent }, (res) => {
@@ -265,8 +285,9 @@ export async function runFuzz(t: TestApp, ops: Operation[], identities: Identiti
       const type = res.contentType;
       if (typeof code === 'string') count(report.byCode, code);
       if (status >= 500) {
-        const requestId = body?.requestId ?? res.requestId;
-        fail({ why: `status ${status}`, request: describe(op, c, built), status, response: text.slice(0, 300), serverLog: serverLogFor(t, requestId) });
+        const failure: Failure = { why: `status ${status}`, request: describe(op, c, built), status, response: text.slice(0, 300) };
+        fail(failure);
+        failedRequestIds.set(failure, String(body?.requestId ?? res.requestId));
       } else if (!type.startsWith('application/problem+json') || typeof code !== 'string') {
         fail({ why: 'an error that is not problem+json with a code', request: describe(op, c, built), status, response: `${type} ${text.slice(0, 300)}` });
       } else if (LEAK.test(text)) {
@@ -324,6 +345,10 @@ export async function runFuzz(t: TestApp, ops: Operation[], identities: Identiti
   agent.destroy();
   report.seconds = (Date.now() - started) / 1000;
   report.renewals = identities.renewals;
+  if (failedRequestIds.size > 0) {
+    const logs = (await Promise.all(targets.map((target) => target.errorLogs()))).flat();
+    for (const [failure, requestId] of failedRequestIds) failure.serverLog = serverLogFor(logs, requestId);
+  }
   if (report.sent < options.requests) {
     fail({ why: `only ${report.sent} of ${options.requests} requests were answered within ${options.timeLimitMs / 1000} s`, request: '', status: 0, response: '' });
   }
@@ -334,9 +359,8 @@ function count(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
 }
 
-function serverLogFor(t: TestApp, requestId: unknown): string | undefined {
-  if (typeof requestId !== 'string') return undefined;
-  const line = t.logs.find((l) => l.includes(requestId) && /"level":50/.test(l));
+function serverLogFor(logs: string[], requestId: string): string | undefined {
+  const line = logs.find((l) => l.includes(requestId) && /"level":50/.test(l));
   if (!line) return undefined;
   try {
     const entry = JSON.parse(line);
@@ -356,8 +380,8 @@ export function formatReport(report: FuzzReport, options: FuzzOptions): string {
       .join(', ');
   const lines = [
     '',
-    `fuzz: seed ${report.seed}, ${report.sent} requests in ${report.seconds.toFixed(1)} s (${Math.round(report.sent / Math.max(report.seconds, 0.001))}/s, ${options.concurrency} in flight)`,
-    `  event loop busy ${(100 * report.eventLoopUtilization).toFixed(0)}%, ${report.cpuMsPerRequest.toFixed(1)} ms of CPU per request (app, fuzzer and Argon2 threads)`,
+    `fuzz: seed ${report.seed}, ${report.sent} requests in ${report.seconds.toFixed(1)} s (${Math.round(report.sent / Math.max(report.seconds, 0.001))}/s, ${options.concurrency} in flight, ${report.instances} app instance${report.instances === 1 ? '' : 's'})`,
+    `  main event loop busy ${(100 * report.eventLoopUtilization).toFixed(0)}%, ${report.cpuMsPerRequest.toFixed(1)} ms of CPU per request (all threads: apps, fuzzer, Argon2)`,
     `  by status: ${sorted(report.byStatus)}`,
     `  5xx: ${Object.entries(report.byStatus).filter(([s]) => Number(s) >= 500).reduce((n, [, v]) => n + v, 0)}`,
     `  past the throttler: ${report.sent - report.throttled} (${pct(report.sent - report.throttled)}); past the guard too: ${report.reachedRoute} (${pct(report.reachedRoute)}); refused by the guard: ${report.refusedByGuard}; throttled: ${report.throttled}; tokens minted again: ${report.renewals}`,
