@@ -5,9 +5,13 @@
  *
  * with an IPC channel to the benchmark. It counts the SQL statements the
  * server sends, so the benchmark can report statements per login without any
- * switch or hook in the production code. Every statement goes through
- * `pg`'s `Client.prototype.query` (TypeORM's pool and any `pg.Pool` are built
- * on it), so patching that one method sees them all.
+ * switch or hook in the production code. The server talks to Postgres
+ * through two drivers (pg under TypeORM, postgres.js on the login path), so
+ * the count is taken where both meet: the bytes written to sockets connected
+ * to the database's port, read as Postgres frontend messages. A simple query
+ * ('Q') or an execution of a prepared or unnamed statement ('B', Bind) is one
+ * statement; the text a Bind executes is the one its statement was parsed
+ * with ('P'), which tells transaction control apart.
  *
  * Statements are attributed to HTTP requests through AsyncLocalStorage: what
  * runs in a request's async context (including work it starts after
@@ -22,6 +26,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
+import net from 'node:net';
 import pg from 'pg';
 
 interface Counters {
@@ -44,12 +49,6 @@ const fresh = (): Counters => ({ statements: 0, transactionControl: 0, backgroun
 
 const TRANSACTION_CONTROL = /^\s*(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE|ABORT)\b/i;
 
-function textOf(config: unknown): string {
-  if (typeof config === 'string') return config;
-  if (config && typeof config === 'object' && 'text' in config) return String((config as { text: unknown }).text);
-  return '';
-}
-
 if (typeof process.send === 'function') {
   let counters = fresh();
   const inRequest = new AsyncLocalStorage<true>();
@@ -60,13 +59,76 @@ if (typeof process.send === 'function') {
     return emit.apply(this, [event, ...args]);
   };
 
+  const databasePort = Number(new URL(process.env.DATABASE_URL ?? 'postgres://localhost:5432').port || 5432);
+  const count = (text: string) => {
+    const control = TRANSACTION_CONTROL.test(text);
+    if (inRequest.getStore() === true) counters[control ? 'transactionControl' : 'statements']++;
+    else counters[control ? 'backgroundTransactionControl' : 'backgroundStatements']++;
+  };
+
+  /** Per database socket: the start-up message is untyped, then every message is type byte + length. */
+  interface Stream {
+    started: boolean;
+    pending: Buffer;
+    statements: Map<string, string>;
+  }
+  const streams = new WeakMap<net.Socket, Stream>();
+
+  const read = (stream: Stream, chunk: Buffer) => {
+    let buffer = stream.pending.length > 0 ? Buffer.concat([stream.pending, chunk]) : chunk;
+    for (;;) {
+      if (!stream.started) {
+        if (buffer.length < 8) break;
+        const length = buffer.readInt32BE(0);
+        if (buffer.length < length) break;
+        // SSLRequest (80877103) is followed by another untyped start-up message.
+        if (buffer.readInt32BE(4) !== 80877103) stream.started = true;
+        buffer = buffer.subarray(length);
+        continue;
+      }
+      if (buffer.length < 5) break;
+      const length = buffer.readInt32BE(1);
+      if (buffer.length < 1 + length) break;
+      const type = String.fromCharCode(buffer[0]!);
+      const body = buffer.subarray(5, 1 + length);
+      if (type === 'Q') {
+        count(body.toString('utf8', 0, body.indexOf(0)));
+      } else if (type === 'P') {
+        const nameEnd = body.indexOf(0);
+        const name = body.toString('utf8', 0, nameEnd);
+        stream.statements.set(name, body.toString('utf8', nameEnd + 1, body.indexOf(0, nameEnd + 1)));
+      } else if (type === 'B') {
+        const portalEnd = body.indexOf(0);
+        const name = body.toString('utf8', portalEnd + 1, body.indexOf(0, portalEnd + 1));
+        count(stream.statements.get(name) ?? '');
+      }
+      buffer = buffer.subarray(1 + length);
+    }
+    stream.pending = Buffer.from(buffer);
+  };
+
+  const write = net.Socket.prototype.write as (this: net.Socket, ...args: unknown[]) => boolean;
+  net.Socket.prototype.write = function (this: net.Socket, ...args: unknown[]): boolean {
+    const data = args[0];
+    if (this.remotePort === databasePort && (Buffer.isBuffer(data) || data instanceof Uint8Array)) {
+      let stream = streams.get(this);
+      if (!stream) {
+        stream = { started: false, pending: Buffer.alloc(0), statements: new Map() };
+        streams.set(this, stream);
+      }
+      try {
+        read(stream, Buffer.from(data as Uint8Array));
+      } catch {
+        // A message this reader does not understand is not counted; the write itself goes on untouched.
+      }
+    }
+    return write.apply(this, args);
+  };
+
+  // Errors Postgres answers with, by SQLSTATE, from the drivers' error objects as they surface.
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const query = proto.query;
   proto.query = function (this: unknown, ...args: unknown[]) {
-    const control = TRANSACTION_CONTROL.test(textOf(args[0]));
-    const request = inRequest.getStore() === true;
-    if (request) counters[control ? 'transactionControl' : 'statements']++;
-    else counters[control ? 'backgroundTransactionControl' : 'backgroundStatements']++;
     const result = query.apply(this, args);
     if (result && typeof (result as Promise<unknown>).then === 'function') {
       // Observes the outcome only; the caller still receives (and handles) the original promise.

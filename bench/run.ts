@@ -271,6 +271,8 @@ async function startServer(databaseUrl: string, fake: FakeVonage): Promise<Serve
       LOG_LEVEL: 'warn',
       APP_NAME: 'Sesame',
       WEBOTP_DOMAIN: 'sesame.test',
+      // One process: the statement counter and the memory figure are those of the process that serves.
+      WEB_CONCURRENCY: '1',
     },
   });
   closeSync(log);
