@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { base32Decode } from '../../src/mfa/factors/totp/totp.js';
-import { aal2Session, loginToChallenge, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
+import { aal2Session, loginToChallenge, nextPhone, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -92,6 +92,21 @@ describe('the login hot path under concurrency', () => {
     expect(count(statuses, 200)).toBe(1);
     const sessions = await t.db.query(`SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND aal = 'aal2' AND 'otp' = ANY(amr)`, [user.userId]);
     expect(sessions.rows[0].n).toBe(1);
+  });
+
+  it('parallel SMS enrolments of one user give no 5xx: one replaces the other', async () => {
+    const login = await t.post('/auth/register', { email: 'twice-enrolled@example.com', password: PASSWORD });
+    expect(login.status).toBe(201);
+    const session = await t.post('/auth/login', { email: 'twice-enrolled@example.com', password: PASSWORD });
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        t.request('POST', '/me/mfa/factors/sms', { body: { phone: nextPhone() }, token: session.body.accessToken, headers: fromIp(500 + i) }),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+    expect(statuses).toContain(201);
   });
 
   it('60 parallel reuses of a rotated refresh token give no 5xx and do not hold up another user', async () => {

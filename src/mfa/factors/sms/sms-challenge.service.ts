@@ -29,6 +29,8 @@ import { generateOtpCode, isWellFormedCode } from './otp-code.js';
 import type { ChallengePurpose, SmsChallenge } from './sms-challenge.entity.js';
 import { SmsChallengesRepository } from './sms-challenges.repository.js';
 
+const FOREIGN_KEY_VIOLATION = '23503';
+
 /** At most this many codes an hour to one phone number, whoever asks (SMS pumping defence). */
 export const MAX_SENDS_PER_HOUR_PER_DESTINATION = 10;
 
@@ -117,6 +119,10 @@ export class SmsChallengeService implements OnModuleInit {
       await this.challenges.insertWithOutbox(this.db, challenge, (offset) => outboxInsert(message, offset));
     } catch (error) {
       this.delivery.discard(message);
+      // The factor is gone: a concurrent enrolment of the same user replaced this pending one.
+      if ((error as { code?: unknown } | null)?.code === FOREIGN_KEY_VIOLATION) {
+        throw new MfaException('CONFLICT', { detail: 'Another enrolment replaced this one. Use the newest code, or start again.' });
+      }
       throw error;
     }
     await this.deliverOrFail(message);
