@@ -4,6 +4,7 @@ import { AbuseMonitorService } from '../alerts/abuse-monitor.service.js';
 import { AuditService, type AuditRecord } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { SecretsService } from '../common/crypto/secrets.service.js';
+import { isDatabaseUnavailable } from '../common/errors/problem-details.filter.js';
 import { Database, type Sql, type Tx } from '../database/database.js';
 import { SmsSender, type SmsSendResult } from './sms-sender.js';
 import type { SmsMessage, SmsMessageKind } from './sms-message.entity.js';
@@ -15,9 +16,16 @@ export const SMS_WORKER_INTERVAL_MS = Symbol('SMS_WORKER_INTERVAL_MS');
 
 /** Attempts per message before it is given up as failed. */
 export const MAX_SEND_ATTEMPTS = 5;
-/** How long a sender owns a row before another may take it over; renewed every HEARTBEAT_MS while the send is in flight. */
-export const LEASE_SECONDS = 10;
-const HEARTBEAT_MS = 3000;
+/**
+ * How long a sender owns a row before another may take it over; renewed every
+ * HEARTBEAT_MS while the send is in flight. A sender that dies mid-send leaves
+ * its rows leased for up to this long after its last renewal, and the worker
+ * (every second) picks them up after that: 6 s keeps a crash's codes arriving
+ * within 10 s of the restart, with three renewals per lease so one or two
+ * slow ones do not hand a live send to another instance.
+ */
+export const LEASE_SECONDS = 6;
+const HEARTBEAT_MS = 2000;
 
 export interface Destination {
   e164: string;
@@ -67,6 +75,8 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
   private timer: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
+  /** Polls are failing because the database cannot be reached; said once, not once a second. */
+  private paused = false;
 
   constructor(
     private readonly db: Database,
@@ -88,7 +98,14 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
     this.heartbeat = setInterval(() => void this.renewLeases(), HEARTBEAT_MS);
     this.heartbeat.unref();
     if (this.workerIntervalMs <= 0) return;
-    this.timer = setInterval(() => void this.pollOnce().catch((e: unknown) => this.logger.error({ err: e }, 'outbox poll failed')), this.workerIntervalMs);
+    this.timer = setInterval(
+      () =>
+        void this.pollOnce().then(
+          () => this.pollSucceeded(),
+          (e: unknown) => this.pollFailed(e),
+        ),
+      this.workerIntervalMs,
+    );
     this.timer.unref();
   }
 
@@ -155,6 +172,27 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
       }
     })();
     return this.polling;
+  }
+
+  /**
+   * A worker pass failed. While the database is away every pass fails the
+   * same way: the first failure is logged and the rest are not, until a pass
+   * works again (the HTTP side logs its outage once too).
+   */
+  private pollFailed(error: unknown): void {
+    if (!isDatabaseUnavailable(error)) {
+      this.logger.error({ err: error }, 'outbox poll failed');
+      return;
+    }
+    if (this.paused) return;
+    this.paused = true;
+    this.logger.error({ err: error }, 'outbox paused: the database cannot be reached; retrying every pass');
+  }
+
+  private pollSucceeded(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.logger.log('outbox resumed');
   }
 
   /** Forgets in-memory codes, as a process restart would (used by the crash-recovery test). */

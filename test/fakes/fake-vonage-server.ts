@@ -44,6 +44,13 @@ export type FakeVonageFailureMode =
   | 'server_error'
   /** The reply (a normal one) is delayed by `delayMs`. */
   | 'slow'
+  /**
+   * No reply at all: the request is held open until the caller goes away (a
+   * timeout, or its process dies) or the fake is closed. With `accept` (the
+   * default) the platform has taken the message, so the phone gets the code
+   * even though the sender never hears so; without it, nothing is sent.
+   */
+  | 'hang'
   /** status "5": the platform failed internally but still answered. */
   | 'internal_error'
   /** status "7": the destination number is barred. */
@@ -70,6 +77,7 @@ export interface FakeVonageMessage {
 interface QueuedBehaviour {
   mode: FakeVonageFailureMode;
   delayMs: number;
+  accept: boolean;
 }
 
 const DEFAULT_SLOW_DELAY_MS = 2000;
@@ -114,6 +122,9 @@ export class FakeVonageServer {
 
   private queue: QueuedBehaviour[] = [];
   private readonly pendingTimers = new Set<NodeJS.Timeout>();
+  /** Requests in 'hang' mode that are still held open. */
+  private readonly held = new Set<ServerResponse>();
+  private heldEver = 0;
   private balance = 10;
 
   private constructor(
@@ -157,12 +168,18 @@ export class FakeVonageServer {
 
   /**
    * Queues a behaviour for each of the next `count` requests to /sms/json.
-   * Queued behaviours are applied before the credentials are checked.
+   * Queued behaviours are applied before the credentials are checked
+   * ('hang' with `accept` after them: it records the message like a success).
    */
-  failNext(mode: FakeVonageFailureMode, count = 1, opts: { delayMs?: number } = {}): void {
+  failNext(mode: FakeVonageFailureMode, count = 1, opts: { delayMs?: number; accept?: boolean } = {}): void {
     for (let i = 0; i < count; i++) {
-      this.queue.push({ mode, delayMs: opts.delayMs ?? DEFAULT_SLOW_DELAY_MS });
+      this.queue.push({ mode, delayMs: opts.delayMs ?? DEFAULT_SLOW_DELAY_MS, accept: opts.accept ?? true });
     }
+  }
+
+  /** How many requests are held open by 'hang' right now, and how many have been since the start. */
+  hanging(): { now: number; total: number } {
+    return { now: this.held.size, total: this.heldEver };
   }
 
   reset(): void {
@@ -174,6 +191,8 @@ export class FakeVonageServer {
   async close(): Promise<void> {
     for (const t of this.pendingTimers) clearTimeout(t);
     this.pendingTimers.clear();
+    for (const res of this.held) res.destroy();
+    this.held.clear();
     const closed = new Promise<void>((resolve, reject) => this.server.close((err) => (err ? reject(err) : resolve())));
     // The SDK's fetch keeps connections alive (Node's default agent), and a
     // delayed reply holds its socket open; neither should stall teardown.
@@ -204,6 +223,11 @@ export class FakeVonageServer {
       // Carried through even if the caller has given up: the real platform
       // would still send the SMS, which is what makes a timeout ambiguous.
       await this.sleep(behaviour.delayMs);
+    }
+
+    if (behaviour?.mode === 'hang' && !behaviour.accept) {
+      this.hold(res);
+      return;
     }
 
     const params = parseParams(req, raw, url);
@@ -251,6 +275,10 @@ export class FakeVonageServer {
       messageId,
       receivedAt: new Date(),
     });
+    if (behaviour?.mode === 'hang') {
+      this.hold(res);
+      return;
+    }
     const price = 0.0333;
     this.balance -= price;
     sendJson(res, 200, {
@@ -267,6 +295,13 @@ export class FakeVonageServer {
         },
       ],
     });
+  }
+
+  /** Never answers: keeps the response open until the client disconnects or the fake closes. */
+  private hold(res: ServerResponse): void {
+    this.held.add(res);
+    this.heldEver++;
+    res.once('close', () => this.held.delete(res));
   }
 
   private sleep(ms: number): Promise<void> {

@@ -94,7 +94,7 @@ class OutageLog {
  * (SQLSTATE class 08 connection exceptions, 57P01–57P03 shutdown and
  * startup, and the driver's own connection errors).
  */
-function isDatabaseUnavailable(error: unknown): boolean {
+export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const cause = (error as { driverError?: unknown }).driverError ?? error;
   const code = (cause as { code?: unknown }).code;
@@ -136,7 +136,8 @@ export function genericProblem(status: number): Problem {
     case 415:
       return new CommonException('UNSUPPORTED_MEDIA_TYPE').problem;
     case 503:
-      return { status, code: 'UNAVAILABLE', title: 'Service unavailable' };
+      // Readiness failing (a dependency is down) or shutdown begun: say when to look again, as for an outage.
+      return { status, code: 'UNAVAILABLE', title: 'Service unavailable', headers: { 'Retry-After': String(RETRY_AFTER_OUTAGE_SECONDS) } };
     case 429:
       return new CommonException('RATE_LIMITED', { headers: { 'Retry-After': '60' } }).problem;
     default:
