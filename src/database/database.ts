@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -57,6 +56,8 @@ export class Database implements Sql, OnModuleDestroy {
       // postgres.js leaves Nagle's algorithm on; with small pipelined writes that holds a packet back until the
       // previous one is acknowledged (delayed ACKs: up to 40 ms per round trip). pg turns it off too.
       socket: connectWithoutDelay,
+      // Reconnect quickly after an outage (the default backoff grows to 10-20 s, holding requests that long).
+      backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 0.5),
       connection: {
         application_name: 'sesame',
         // A stuck statement or a transaction left open by a bug ends on the server
@@ -100,10 +101,13 @@ export class Database implements Sql, OnModuleDestroy {
   }
 }
 
-async function connectWithoutDelay(options: { host: string[]; port: number[]; path?: string | false }): Promise<Socket> {
-  const socket = options.path ? connect({ path: options.path }) : connect({ host: options.host[0], port: options.port[0], noDelay: true });
-  await once(socket, 'connect');
-  return socket;
+/**
+ * A connecting socket, returned before it connects: postgres.js attaches its
+ * own error and close handlers and starts its connect timeout, so a refused
+ * connection is retried instead of leaving the pool a slot short for good.
+ */
+function connectWithoutDelay(options: { host: string[]; port: number[]; path?: string | false }): Socket {
+  return options.path ? connect({ path: options.path }) : connect({ host: options.host[0], port: options.port[0], noDelay: true });
 }
 
 /** Every statement here is fixed text with parameters: prepared once per connection and reused. */
