@@ -1,17 +1,8 @@
-import { createHmac } from 'node:crypto';
-import { base32Decode } from '../../src/mfa/factors/totp/totp.js';
+import { totpCode } from '../support/totp-code.js';
 import { aal2Session, loginToChallenge, nextPhone, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
 
 const PASSWORD = 'correct horse battery';
 
-/** RFC 6238 with the defaults Sesame enrols (SHA-1, 6 digits, 30 s), at the app's clock. */
-function totpCode(secret: string, at: Date): string {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at.getTime() / 1000 / 30)));
-  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 /** A distinct client address per request, so per-IP throttling is not what stops a burst. */
 const fromIp = (i: number) => ({ 'x-forwarded-for': `198.51.${(i >> 8) & 255}.${i & 255}` });

@@ -1,18 +1,10 @@
-import { createHmac } from 'node:crypto';
-import { base32Decode } from '../../src/mfa/factors/totp/totp.js';
+import { totpCode } from '../support/totp-code.js';
 import { adminAccessToken } from '../support/admin-session.js';
 import { aal2Session, loginToChallenge, nextPhone, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
 import { registerAndLogin } from '../support/test-app.js';
 
 const PASSWORD = 'correct horse battery';
 
-function totpCode(secret: string, at: Date): string {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at.getTime() / 1000 / 30)));
-  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 describe('fixes from the security review', () => {
   let t: SmsTestApp;
