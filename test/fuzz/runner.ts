@@ -309,9 +309,15 @@ export async function runFuzz(t: TestApp, targets: Target[], ops: Operation[], i
 
   /** A fuzzed policy that was accepted (say, every factor but one disallowed) must not narrow what the rest of the run reaches. */
   const restorePolicy = async () => {
-    const token = await identities.freshAdminToken();
-    const res = await t.request('PUT', '/admin/mfa/policy', { body: DEFAULT_MFA_POLICY, token });
-    if (res.status !== 200) fail({ why: 'could not restore the default policy', request: 'PUT /admin/mfa/policy', status: res.status, response: res.text.slice(0, 300) });
+    // A request in flight may end the admin's sessions (a phone change, a reset) between minting the token and using it: mint again.
+    for (let attempt = 1; ; attempt++) {
+      const token = await identities.freshAdminToken();
+      const res = await t.request('PUT', '/admin/mfa/policy', { body: DEFAULT_MFA_POLICY, token });
+      if (res.status === 200) return;
+      if (res.status === 401 && attempt < 3) continue;
+      fail({ why: 'could not restore the default policy', request: 'PUT /admin/mfa/policy', status: res.status, response: res.text.slice(0, 300) });
+      return;
+    }
   };
 
   /** Ids, refresh tokens and cursors in a successful answer, for later requests to aim at. */
