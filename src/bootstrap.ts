@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { AppRuntime } from './app-runtime.js';
 import { AppModule } from './app.module.js';
+import { buildOpenApiDocument } from './common/openapi/openapi-document.js';
 import { installBodyParsing } from './common/http/body-parsing.js';
 import { clientIp } from './common/http/client-ip.js';
 import type { RequestWithMeta } from './common/http/request-meta.js';
@@ -38,15 +39,7 @@ export async function createApp(runtime: AppRuntime): Promise<NestExpressApplica
   installBodyParsing(app, runtime.config.bodyLimitBytes);
   app.useGlobalPipes(new StrictValidationPipe());
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(`${runtime.config.appName} API`)
-      .setDescription('Authentication with multi-factor authentication at its centre. Errors are application/problem+json with a stable `code`.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
+  const document = buildOpenApiDocument(app, { title: `${runtime.config.appName} API` });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -1,9 +1,10 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '../auth/guards/access.decorators.js';
 import type { AccessPrincipal } from '../auth/guards/principal.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
 import { AdminUsersService } from './admin-users.service.js';
+import { UserDetailsDto, UserPageDto } from './dto/admin-responses.dto.js';
 import { UserSearchDto } from './dto/admin-users.dto.js';
 
 /** Helping users: reading needs an aal2 admin; every change also needs a recent second factor. */
@@ -16,6 +17,7 @@ export class AdminUsersController {
   @Get()
   @Authenticated({ aal: 2, roles: ['admin'] })
   @ApiOperation({ summary: 'Search users by email' })
+  @ApiOkResponse({ type: UserPageDto, description: 'Newest first; follow `nextCursor` for more' })
   search(@Query() query: UserSearchDto) {
     return this.admin.search(query);
   }
@@ -23,6 +25,7 @@ export class AdminUsersController {
   @Get(':id')
   @Authenticated({ aal: 2, roles: ['admin'] })
   @ApiOperation({ summary: 'A user with factors (masked), lock state and sessions' })
+  @ApiOkResponse({ type: UserDetailsDto, description: 'The user' })
   details(@Param('id') id: string) {
     return this.admin.details(id);
   }
@@ -31,6 +34,7 @@ export class AdminUsersController {
   @Authenticated({ aal: 2, roles: ['admin'], stepUp: true })
   @HttpCode(204)
   @ApiOperation({ summary: "Remove every factor, revoke every session, notify the user" })
+  @ApiNoContentResponse({ description: 'Factors removed, sessions revoked, the user notified (audited)' })
   async reset(@Param('id') id: string, @CurrentPrincipal() admin: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
     await this.admin.resetMfa(id, admin.userId, meta);
   }
@@ -39,6 +43,7 @@ export class AdminUsersController {
   @Authenticated({ aal: 2, roles: ['admin'], stepUp: true })
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove one factor of a user' })
+  @ApiNoContentResponse({ description: 'Removed (audited)' })
   async removeFactor(
     @Param('id') id: string,
     @Param('factorId') factorId: string,
@@ -52,6 +57,7 @@ export class AdminUsersController {
   @Authenticated({ aal: 2, roles: ['admin'], stepUp: true })
   @HttpCode(204)
   @ApiOperation({ summary: 'Clear the account-level second-factor lock' })
+  @ApiNoContentResponse({ description: 'Unlocked (audited)' })
   async unlock(@Param('id') id: string, @CurrentPrincipal() admin: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
     await this.admin.unlock(id, admin.userId, meta);
   }
@@ -60,6 +66,7 @@ export class AdminUsersController {
   @Authenticated({ aal: 2, roles: ['admin'], stepUp: true })
   @HttpCode(204)
   @ApiOperation({ summary: 'Sign the user out everywhere' })
+  @ApiNoContentResponse({ description: 'Every session revoked (audited)' })
   async revokeSessions(@Param('id') id: string, @CurrentPrincipal() admin: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
     await this.admin.revokeSessions(id, admin.userId, meta);
   }

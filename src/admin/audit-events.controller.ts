@@ -1,7 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/guards/access.decorators.js';
 import { AuditQueryService, type AuditEventPage } from './audit-query.service.js';
+import { AuditEventPageDto } from './dto/admin-responses.dto.js';
 import { AuditQueryDto } from './dto/audit-query.dto.js';
 
 /** The audit log, read-only: events are append-only and nothing here changes them. */
@@ -14,6 +15,7 @@ export class AuditEventsController {
   @Get()
   @Authenticated({ aal: 2, roles: ['admin'] })
   @ApiOperation({ summary: 'Audit events, newest first, filtered by user, type and time; paged with a cursor' })
+  @ApiOkResponse({ type: AuditEventPageDto, description: 'One page of events' })
   list(@Query() query: AuditQueryDto): Promise<AuditEventPage> {
     return this.auditQuery.page(query);
   }

@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/guards/access.decorators.js';
+import { MfaStatsDto } from './dto/admin-responses.dto.js';
 import { TimeRangeQueryDto } from './dto/audit-query.dto.js';
 import { MfaStatsService, type MfaStats } from './mfa-stats.service.js';
 
@@ -16,6 +17,7 @@ export class MfaStatsController {
     summary:
       'SMS codes sent, delivered and failed; verifications, failed attempts and lockouts — in total, by UTC day and by country',
   })
+  @ApiOkResponse({ type: MfaStatsDto, description: 'Counts for the window' })
   get(@Query() query: TimeRangeQueryDto): Promise<MfaStats> {
     return this.stats.compute(query);
   }

@@ -2,6 +2,8 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/guards/access.decorators.js';
+import { ApiProblems } from '../common/openapi/api-problems.decorator.js';
+import { HealthResultDto } from './dto/health.dto.js';
 import { RedisHealthIndicator } from './redis.health.js';
 
 /**
@@ -24,7 +26,7 @@ export class HealthController {
   @Public()
   // Terminus documents its own 503 body; ours is problem+json.
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
-  @ApiOkResponse({ description: 'The process is serving HTTP.' })
+  @ApiOkResponse({ type: HealthResultDto, description: 'The process is serving HTTP.' })
   live() {
     return this.health.check([]);
   }
@@ -33,8 +35,9 @@ export class HealthController {
   @Get('ready')
   @Public()
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
-  @ApiOkResponse({ description: 'Every dependency answers.' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency is down or shutdown has begun (problem+json, code UNAVAILABLE).' })
+  @ApiOkResponse({ type: HealthResultDto, description: 'Every dependency answers.' })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down or shutdown has begun' })
+  @ApiProblems('UNAVAILABLE')
   ready() {
     return this.health.check([
       () => this.database.pingCheck('database'),

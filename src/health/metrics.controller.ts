@@ -1,9 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Header, Headers } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { register, collectDefaultMetrics } from 'prom-client';
 import { Public } from '../auth/guards/access.decorators.js';
 import { CommonException } from '../common/errors/problem.exception.js';
+import { ApiProblems } from '../common/openapi/api-problems.decorator.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/config.tokens.js';
 
@@ -16,7 +17,7 @@ let defaultsCollected = false;
  * production without one does not serve metrics at all.
  */
 @ApiTags('operations')
-@ApiBearerAuth()
+@ApiBearerAuth('metricsToken')
 @Controller('metrics')
 export class MetricsController {
   /** SHA-256 of the token, so the comparison is over equal lengths and takes the same time whatever is sent. */
@@ -34,6 +35,10 @@ export class MetricsController {
   // No user session: a scraper proves itself with METRICS_TOKEN, checked here.
   @Public()
   @Header('Content-Type', register.contentType)
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'The metrics', content: { 'text/plain': { schema: { type: 'string' }, example: '# HELP sesame_sms_messages_total SMS messages by outcome\n# TYPE sesame_sms_messages_total counter\nsesame_sms_messages_total{provider="vonage",country="GB",status="sent"} 120\n' } } })
+  @ApiProblems('UNAUTHENTICATED', 'NOT_FOUND')
   metrics(@Headers('authorization') authorization?: string): Promise<string> {
     const access = this.config.metrics;
     // Answered like any unknown route, so the endpoint does not announce itself.

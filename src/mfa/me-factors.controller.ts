@@ -1,9 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
 import { Authenticated, CurrentPrincipal } from '../auth/guards/access.decorators.js';
 import type { AccessPrincipal, MfaPrincipal } from '../auth/guards/principal.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
+import { ApiProblems } from '../common/openapi/api-problems.decorator.js';
+import { ActivatedFactorDto, FactorViewDto, SmsEnrolmentDto } from './dto/mfa-responses.dto.js';
 import { ActivateFactorDto, EnrolSmsDto, RenameFactorDto } from './dto/mfa.dto.js';
 import { FactorChangePolicyService } from './factor-change-policy.service.js';
 import { FactorManagementService } from './factor-management.service.js';
@@ -27,6 +29,7 @@ export class MeFactorsController {
   @Get()
   @Authenticated()
   @ApiOperation({ summary: 'List my factors' })
+  @ApiOkResponse({ type: [FactorViewDto], description: 'Every factor, pending or active, masked' })
   async list(@CurrentPrincipal() principal: AccessPrincipal) {
     return (await this.factors.listForUser(principal.userId)).map(toFactorView);
   }
@@ -35,6 +38,8 @@ export class MeFactorsController {
   @Authenticated({ mfaPurposes: ['enroll'] })
   @Throttle({ default: { limit: 5, ttl: 60_000 } })
   @ApiOperation({ summary: 'Add a phone: a pending SMS factor and a code sent to it' })
+  @ApiCreatedResponse({ type: SmsEnrolmentDto, description: 'A pending factor; activate it with the code sent and this challenge' })
+  @ApiProblems('STEP_UP_REQUIRED', 'MFA_FACTOR_NOT_ALLOWED', 'SMS_DESTINATION_NOT_ALLOWED', 'SMS_DELIVERY_FAILED', 'CONFLICT')
   async enrolSms(@Body() body: EnrolSmsDto, @CurrentPrincipal() principal: AccessPrincipal | MfaPrincipal, @ReqMeta() meta: RequestMeta) {
     return this.smsEnrolment.enrol(body.phone, { principal, user: principal.user, meta });
   }
@@ -44,6 +49,8 @@ export class MeFactorsController {
   @HttpCode(200)
   @Throttle({ default: { limit: 30, ttl: 60_000 } })
   @ApiOperation({ summary: 'Activate a pending factor with its first code' })
+  @ApiOkResponse({ type: ActivatedFactorDto, description: 'The active factor; with the enrolment mfaToken also the tokens of an aal2 session (the login is complete)' })
+  @ApiProblems('STEP_UP_REQUIRED', 'MFA_INVALID_CODE', 'MFA_CHALLENGE_EXPIRED', 'MFA_CHALLENGE_USED', 'MFA_CHALLENGE_LOCKED', 'CONFLICT')
   activate(
     @Param('id') id: string,
     @Body() body: ActivateFactorDto,
@@ -56,6 +63,8 @@ export class MeFactorsController {
   @Patch(':id')
   @Authenticated()
   @ApiOperation({ summary: 'Rename a factor (authenticator apps, passkeys)' })
+  @ApiOkResponse({ type: FactorViewDto, description: 'The renamed factor' })
+  @ApiProblems('STEP_UP_REQUIRED', 'FORBIDDEN', 'CONFLICT')
   async rename(@Param('id') id: string, @Body() body: RenameFactorDto, @CurrentPrincipal() principal: AccessPrincipal, @ReqMeta() meta: RequestMeta) {
     await this.changes.assertMayChange(principal);
     return this.management.rename(principal.userId, id, body.label, meta);
@@ -65,6 +74,8 @@ export class MeFactorsController {
   @Authenticated()
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a factor; the other sessions of the account are signed out' })
+  @ApiNoContentResponse({ description: 'Removed; the account\'s other sessions are signed out' })
+  @ApiProblems('STEP_UP_REQUIRED', 'FORBIDDEN', 'CONFLICT')
   async remove(@Param('id') id: string, @CurrentPrincipal() principal: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
     await this.changes.assertMayChange(principal);
     await this.management.remove(principal.userId, id, { actorId: null, keepSessionId: principal.sessionId, meta });

@@ -1,9 +1,12 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath, refs } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
 import { CurrentPrincipal, MfaTokenAuth } from '../auth/guards/access.decorators.js';
 import type { MfaPrincipal } from '../auth/guards/principal.js';
+import { TokensResponseDto } from '../auth/dto/auth-responses.dto.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
+import { ApiProblems } from '../common/openapi/api-problems.decorator.js';
+import { SmsChallengeDto, WebauthnChallengeDto } from './dto/mfa-responses.dto.js';
 import { StartChallengeDto, VerifyDto } from './dto/mfa.dto.js';
 import { bindingOf } from './challenge-binding.js';
 import { SmsChallengeService } from './factors/sms/sms-challenge.service.js';
@@ -23,6 +26,15 @@ export class MfaController {
   @MfaTokenAuth(['login', 'step_up'])
   @Throttle({ default: { limit: 10, ttl: 60_000 } })
   @ApiOperation({ summary: 'Start a challenge for one of the listed factors (SMS: sends a code)' })
+  @ApiExtraModels(SmsChallengeDto, WebauthnChallengeDto)
+  @ApiCreatedResponse({
+    description: 'The challenge: SMS (the code is on its way) or WebAuthn (request options for navigator.credentials.get())',
+    schema: {
+      oneOf: refs(SmsChallengeDto, WebauthnChallengeDto),
+      discriminator: { propertyName: 'type', mapping: { sms: getSchemaPath(SmsChallengeDto), webauthn: getSchemaPath(WebauthnChallengeDto) } },
+    },
+  })
+  @ApiProblems('MFA_FACTOR_NOT_ALLOWED', 'MFA_CHALLENGE_USED', 'RESEND_TOO_SOON', 'SMS_DESTINATION_NOT_ALLOWED', 'SMS_DELIVERY_FAILED')
   challenge(@Body() body: StartChallengeDto, @CurrentPrincipal() principal: MfaPrincipal, @ReqMeta() meta: RequestMeta) {
     return this.mfa.startChallenge(principal, body.factorId, meta);
   }
@@ -32,6 +44,8 @@ export class MfaController {
   @HttpCode(200)
   @Throttle({ default: { limit: 5, ttl: 60_000 } })
   @ApiOperation({ summary: 'Send a new code for an SMS challenge (the old one stops working)' })
+  @ApiOkResponse({ type: SmsChallengeDto, description: 'The challenge with its new code on its way; attempts are not reset' })
+  @ApiProblems('RESEND_TOO_SOON', 'MFA_CHALLENGE_EXPIRED', 'MFA_CHALLENGE_USED', 'MFA_CHALLENGE_LOCKED', 'SMS_DESTINATION_NOT_ALLOWED', 'SMS_DELIVERY_FAILED')
   async resend(@Param('id') id: string, @CurrentPrincipal() principal: MfaPrincipal, @ReqMeta() meta: RequestMeta) {
     return this.smsChallenges.resend(id, bindingOf(principal), { meta, userLocale: principal.user.locale });
   }
@@ -41,6 +55,8 @@ export class MfaController {
   @HttpCode(200)
   @Throttle({ default: { limit: 30, ttl: 60_000 } })
   @ApiOperation({ summary: 'Verify a second factor and receive full (aal2) tokens' })
+  @ApiOkResponse({ type: TokensResponseDto, description: 'Tokens of an aal2 session (`amr` names the factor); the mfaToken is spent' })
+  @ApiProblems('MFA_INVALID_CODE', 'MFA_CHALLENGE_EXPIRED', 'MFA_CHALLENGE_USED', 'MFA_CHALLENGE_LOCKED', 'MFA_FACTOR_NOT_ALLOWED')
   verify(@Body() body: VerifyDto, @CurrentPrincipal() principal: MfaPrincipal, @ReqMeta() meta: RequestMeta) {
     return this.mfa.verify(principal, body, meta);
   }

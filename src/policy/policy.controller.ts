@@ -1,8 +1,9 @@
 import { Body, Controller, Get, HttpCode, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '../auth/guards/access.decorators.js';
 import type { AccessPrincipal } from '../auth/guards/principal.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
+import { MfaPolicyDto, ReplacedPolicyDto } from './dto/policy.dto.js';
 import { DEFAULT_MFA_POLICY, type MfaPolicy } from './mfa-policy.js';
 import { PolicyService, type PolicyWarning } from './policy.service.js';
 
@@ -22,6 +23,7 @@ export class PolicyController {
   @Get()
   @Authenticated({ aal: 2, roles: ['admin'] })
   @ApiOperation({ summary: 'The MFA policy in force, with its version (0 until an admin first changes it)' })
+  @ApiOkResponse({ type: MfaPolicyDto, description: 'The policy document' })
   current(): Promise<MfaPolicy> {
     return this.policy.current();
   }
@@ -35,7 +37,8 @@ export class PolicyController {
       'Every field is required; `version` may be sent and is ignored. Returns the new document with its new `version`, and `warnings` ' +
       'when users are left with only factors the policy no longer allows (those keep working until the user enrols an allowed one).',
   })
-  @ApiBody({ schema: { type: 'object', example: POLICY_EXAMPLE } })
+  @ApiBody({ type: MfaPolicyDto, examples: { policy: { value: POLICY_EXAMPLE } } })
+  @ApiOkResponse({ type: ReplacedPolicyDto, description: 'The new policy with its new `version`' })
   async replace(
     // Validated by validatePolicyDocument, not a DTO class: the rules span fields and
     // the error paths must read `sms.ttlSeconds` / `allowedFactors[2]`.

@@ -1,11 +1,13 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiExcludeEndpoint } from '@nestjs/swagger';
+import { ApiBody, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Public } from '../auth/guards/access.decorators.js';
 import { Clock } from '../common/clock.js';
 import { CommonException, validationFailed } from '../common/errors/problem.exception.js';
+import { ApiProblems } from '../common/openapi/api-problems.decorator.js';
 import { InjectConfig } from '../config/config.tokens.js';
+import { VonageDeliveryReceiptDto } from './dto/sms.dto.js';
 import type { AppConfig } from '../config/app-config.js';
 import { smsMessagesTotal } from './sms-metrics.js';
 import { isValidVonageSignature } from './vonage-signature.js';
@@ -18,6 +20,7 @@ const MAX_SKEW_SECONDS = 300;
  * without it the route refuses everything), fresh within five minutes, and
  * idempotent: a replayed receipt changes nothing a second time.
  */
+@ApiTags('webhooks')
 @Controller('webhooks/vonage')
 export class DeliveryReceiptController {
   constructor(
@@ -29,7 +32,13 @@ export class DeliveryReceiptController {
   @Post('delivery-receipt')
   @Public()
   @HttpCode(204)
-  @ApiExcludeEndpoint()
+  @ApiOperation({
+    summary: 'Vonage delivery receipt (webhook)',
+    description: 'Called by Vonage, not by clients: signed with VONAGE_SIGNATURE_SECRET (without it every receipt is refused) and fresh within 5 minutes; a replay changes nothing.',
+  })
+  @ApiBody({ type: VonageDeliveryReceiptDto })
+  @ApiNoContentResponse({ description: 'Recorded (or already recorded)' })
+  @ApiProblems('UNAUTHENTICATED')
   async receive(@Body() body: unknown): Promise<void> {
     const params = flatStrings(body);
     const secret = this.config.sms.vonage.signatureSecret;

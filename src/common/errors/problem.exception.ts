@@ -25,11 +25,15 @@ export class ProblemException extends HttpException {
 
 type ProblemShape = Pick<Problem, 'status' | 'title'>;
 
+/** Every code a module declared with `defineProblems`, with its status and title (the OpenAPI document lists them). */
+export const DECLARED_PROBLEMS = new Map<string, ProblemShape>();
+
 /**
  * Declares a module's error codes once, with their status and title, and
  * returns the module's exception class: `new MfaException('MFA_INVALID_CODE')`.
  */
 export function defineProblems<C extends string>(name: string, table: Record<C, ProblemShape>) {
+  for (const [code, shape] of Object.entries<ProblemShape>(table)) DECLARED_PROBLEMS.set(code, shape);
   class ModuleProblemException extends ProblemException {
     constructor(
       readonly code: C,
@@ -48,6 +52,7 @@ export const CommonException = defineProblems('CommonException', {
   UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
   FORBIDDEN: { status: 403, title: 'Forbidden' },
   NOT_FOUND: { status: 404, title: 'Not found' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   CONFLICT: { status: 409, title: 'Conflict' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },

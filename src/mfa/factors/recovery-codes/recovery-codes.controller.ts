@@ -1,9 +1,11 @@
 import { Controller, Header, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
 import { Authenticated, CurrentPrincipal } from '../../../auth/guards/access.decorators.js';
 import type { AccessPrincipal } from '../../../auth/guards/principal.js';
 import { ReqMeta, type RequestMeta } from '../../../common/http/request-meta.js';
+import { ApiProblems } from '../../../common/openapi/api-problems.decorator.js';
+import { RecoveryCodesDto } from '../../dto/mfa-responses.dto.js';
 import { RecoveryCodesService } from './recovery-codes.service.js';
 
 /** A user's recovery codes: a signed-in session only, and a fresh aal2 one once a factor is active. */
@@ -19,6 +21,8 @@ export class RecoveryCodesController {
   // Shown once: no cache may keep a copy (RFC 9111 §5.2.2.5).
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Generate 10 recovery codes, shown once; any earlier set stops working' })
+  @ApiCreatedResponse({ type: RecoveryCodesDto, description: 'The new set, shown this once' })
+  @ApiProblems('STEP_UP_REQUIRED', 'MFA_FACTOR_NOT_ALLOWED')
   generate(@CurrentPrincipal() principal: AccessPrincipal, @ReqMeta() meta: RequestMeta) {
     return this.codes.generate(principal, meta);
   }

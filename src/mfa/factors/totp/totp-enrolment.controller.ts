@@ -1,9 +1,11 @@
 import { Body, Controller, Header, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
 import { Authenticated, CurrentPrincipal } from '../../../auth/guards/access.decorators.js';
 import type { AccessPrincipal, MfaPrincipal } from '../../../auth/guards/principal.js';
 import { ReqMeta, type RequestMeta } from '../../../common/http/request-meta.js';
+import { ApiProblems } from '../../../common/openapi/api-problems.decorator.js';
+import { TotpEnrolmentDto } from '../../dto/mfa-responses.dto.js';
 import { UsersService } from '../../../users/users.service.js';
 import { MfaException } from '../../mfa.exception.js';
 import { EnrolTotpDto } from './enrol-totp.dto.js';
@@ -25,6 +27,8 @@ export class TotpEnrolmentController {
   // The secret is shown once: no cache may keep a copy (RFC 9111 §5.2.2.5).
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Add an authenticator app: a pending TOTP factor, its secret and QR code (shown once)' })
+  @ApiCreatedResponse({ type: TotpEnrolmentDto, description: 'A pending factor; activate it with a first code from the app' })
+  @ApiProblems('STEP_UP_REQUIRED', 'MFA_FACTOR_NOT_ALLOWED', 'CONFLICT')
   async enrol(
     @Body() body: EnrolTotpDto,
     @CurrentPrincipal() principal: AccessPrincipal | MfaPrincipal,
