@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
 import type { AppRuntime } from './app-runtime.js';
 import { AdminModule } from './admin/admin.module.js';
 import { AlertsModule } from './alerts/alerts.module.js';
@@ -16,6 +17,7 @@ import { loggerOptions } from './common/logging.js';
 import { rateLimitKey } from './common/http/rate-limit-key.js';
 import { CoreModule } from './common/core.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
+import { runMigrations } from './database/run-migrations.js';
 import { HealthModule } from './health/health.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { MfaModule } from './mfa/mfa.module.js';
@@ -31,7 +33,20 @@ export class AppModule {
       imports: [
         CoreModule.register(runtime, runtime.clock ?? new SystemClock()),
         LoggerModule.forRoot(loggerOptions(runtime.config, runtime.logStream)),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(runtime.databaseUrl, { poolSize: runtime.config.databasePoolSize }), migrationsRun: runtime.runMigrations ?? true }),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => dataSourceOptions(runtime.databaseUrl, { poolSize: runtime.config.databasePoolSize }),
+          // Migrations under an advisory lock, so instances starting together apply each one once.
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options!).initialize();
+            if (runtime.runMigrations ?? true) {
+              await runMigrations(dataSource).catch(async (error: unknown) => {
+                await dataSource.destroy();
+                throw error;
+              });
+            }
+            return dataSource;
+          },
+        }),
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: 60_000, limit: 300 }],
           // The client address as resolved once per request (TRUST_PROXY-aware), not Express's guess; IPv6 by its /64.

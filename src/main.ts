@@ -6,6 +6,7 @@ import { resolveKeys } from './config/keys.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { resolveDatabase, type ResolvedDatabase } from './database/database-url.js';
 import { EmbeddedPostgresError } from './database/embedded-postgres.js';
+import { runMigrations } from './database/run-migrations.js';
 import { createApp } from './bootstrap.js';
 
 /** Set by the primary for its workers: the database to use, already migrated. */
@@ -52,7 +53,7 @@ async function primary(config: AppConfig): Promise<void> {
   const migrations = new DataSource(dataSourceOptions(database.url, { poolSize: 1 }));
   await migrations.initialize();
   try {
-    await migrations.runMigrations({ transaction: 'each' });
+    await runMigrations(migrations, { log });
   } finally {
     await migrations.destroy();
   }
