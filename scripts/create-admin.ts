@@ -11,6 +11,7 @@ import { loadConfig } from '../src/config/app-config.js';
 import { resolveKeys } from '../src/config/keys.js';
 import { resolveDatabase } from '../src/database/database-url.js';
 import { AdminAccountsService } from '../src/users/admin-accounts.service.js';
+import { checkDatabase, runCli } from './cli.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { email: { type: 'string' }, password: { type: 'string' } } });
@@ -20,32 +21,37 @@ async function main(): Promise<number> {
   }
   const config = { ...loadConfig(), bootstrapAdmin: null, logLevel: 'warn' };
   const database = await resolveDatabase(config, () => undefined);
-  const app = await NestFactory.createApplicationContext(
-    AppModule.register({ config, keys: await resolveKeys(config), databaseUrl: database.url, smsWorkerIntervalMs: 0 }),
-    { logger: ['error'] },
-  );
   try {
-    const result = await app.get(AdminAccountsService).createAdmin(values.email, values.password, 'cli');
-    if (!result.created) {
-      console.error(`not created: ${result.reason}`);
+    await checkDatabase(database.url, database.embedded);
+    // Nest's own logger stays off: a failure is reported once, below, as one line.
+    const app = await NestFactory.createApplicationContext(
+      AppModule.register({
+        config,
+        keys: await resolveKeys(config),
+        databaseUrl: database.url,
+        smsWorkerIntervalMs: 0,
+      }),
+      { logger: false, abortOnError: false },
+    );
+    try {
+      const result = await app.get(AdminAccountsService).createAdmin(values.email, values.password, 'cli');
+      if (!result.created) {
+        console.error(`not created: ${result.reason}`);
+        return 1;
+      }
+      console.log(`admin ${result.user.email} created (id ${result.user.id}); enrol a second factor at first login`);
+      return 0;
+    } catch (error) {
+      const problem = (error as { problem?: { code: string; extensions?: unknown } }).problem;
+      if (!problem) throw error;
+      console.error(`refused: ${problem.code} ${JSON.stringify(problem.extensions ?? {})}`);
       return 1;
+    } finally {
+      await app.close();
     }
-    console.log(`admin ${result.user.email} created (id ${result.user.id}); enrol a second factor at first login`);
-    return 0;
-  } catch (error) {
-    const problem = (error as { problem?: { code: string; extensions?: unknown } }).problem;
-    console.error(problem ? `refused: ${problem.code} ${JSON.stringify(problem.extensions ?? {})}` : String(error));
-    return 1;
   } finally {
-    await app.close();
     await database.stop();
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);
+runCli(main);

@@ -12,30 +12,44 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { resolveDatabase } from '../src/database/database-url.js';
+import { runMigrations } from '../src/database/run-migrations.js';
+import { checkDatabase, runCli } from './cli.js';
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const [command, name] = process.argv.slice(2);
+  if (!(
+    command === 'run' ||
+    command === 'revert' ||
+    (command === 'generate' && name && /^[A-Z][A-Za-z0-9]*$/.test(name))
+  )) {
+    console.error('usage: migrate run | revert | generate PascalCaseName');
+    return 2;
+  }
   const config = loadConfig();
   const db = await resolveDatabase(config, (m) => console.log(m));
-  const dataSource = new DataSource(dataSourceOptions(db.url, { poolSize: 2 }));
-  await dataSource.initialize();
   try {
-    if (command === 'run') {
-      const ran = await dataSource.runMigrations({ transaction: 'each' });
-      console.log(ran.length ? ran.map((m) => `applied ${m.name}`).join('\n') : 'schema is up to date');
-    } else if (command === 'revert') {
-      await dataSource.undoLastMigration({ transaction: 'each' });
-      console.log('reverted the last migration');
-    } else if (command === 'generate' && name && /^[A-Z][A-Za-z0-9]*$/.test(name)) {
-      await dataSource.runMigrations({ transaction: 'each' });
-      const file = await generate(dataSource, name);
-      console.log(file ? `wrote ${file}` : 'no changes: entities and schema agree');
-    } else {
-      console.error('usage: migrate run | revert | generate PascalCaseName');
-      process.exitCode = 2;
+    await checkDatabase(db.url, db.embedded);
+    const dataSource = new DataSource(dataSourceOptions(db.url, { poolSize: 2 }));
+    await dataSource.initialize();
+    try {
+      // The same advisory lock as the server's start, so a script never migrates alongside a starting instance.
+      const log = (m: string) => console.log(m);
+      if (command === 'run') {
+        const ran = await runMigrations(dataSource, { log });
+        console.log(ran.length ? ran.map((m) => `applied ${m.name}`).join('\n') : 'schema is up to date');
+      } else if (command === 'revert') {
+        await runMigrations(dataSource, { log, command: 'revert' });
+        console.log('reverted the last migration');
+      } else {
+        await runMigrations(dataSource, { log });
+        const file = await generate(dataSource, name!);
+        console.log(file ? `wrote ${file}` : 'no changes: entities and schema agree');
+      }
+      return 0;
+    } finally {
+      await dataSource.destroy();
     }
   } finally {
-    await dataSource.destroy();
     await db.stop();
   }
 }
@@ -46,9 +60,10 @@ async function generate(dataSource: DataSource, name: string): Promise<string | 
   const timestamp = Date.now();
   const className = `${name}${timestamp}`;
   const sql = (q: { query: string; parameters?: unknown[] }) =>
-    `    await queryRunner.query(\`${q.query.replace(/[`\\]|\$(?=\{)/g, '\\$&').replace(/\s+/g, ' ').trim()}\`${
-      q.parameters?.length ? `, ${JSON.stringify(q.parameters)}` : ''
-    });`;
+    `    await queryRunner.query(\`${q.query
+      .replace(/[`\\]|\$(?=\{)/g, '\\$&')
+      .replace(/\s+/g, ' ')
+      .trim()}\`${q.parameters?.length ? `, ${JSON.stringify(q.parameters)}` : ''});`;
   const source = `import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class ${className} implements MigrationInterface {
@@ -68,19 +83,24 @@ ${[...downQueries].reverse().map(sql).join('\n')}
   const index = await readFile('migrations/index.ts', 'utf8');
   const importLine = `import { ${className} } from './${timestamp}-${name}.js';\n`;
   const lastImport = index.lastIndexOf('\nimport ');
-  const insertAt = lastImport === -1 ? (index.startsWith('import ') ? index.indexOf('\n') + 1 : 0) : index.indexOf('\n', lastImport + 1) + 1;
+  const insertAt =
+    lastImport === -1
+      ? index.startsWith('import ')
+        ? index.indexOf('\n') + 1
+        : 0
+      : index.indexOf('\n', lastImport + 1) + 1;
   const withImport = index.slice(0, insertAt) + importLine + index.slice(insertAt);
   await writeFile(
     'migrations/index.ts',
     withImport.replace(/export const MIGRATIONS: Function\[\] = \[([^\]]*)\];/, (_m, list: string) => {
-      const items = list.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = list
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       return `export const MIGRATIONS: Function[] = [${[...items, className].join(', ')}];`;
     }),
   );
   return file;
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runCli(main);

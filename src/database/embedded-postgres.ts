@@ -104,6 +104,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   let server: Launched & { child: ChildProcess };
   try {
     if (!(await isInitialised(data.dir))) await initialise(binaries, data, runAs, locale, env, log);
+    await refuseIfInUse(data.dir);
     server = await startServer(binaries, data.dir, port, runAs, env, log);
   } catch (error) {
     await discard();
@@ -349,6 +350,31 @@ async function ownDir(dir: string, runAs: RunAs, todo: string): Promise<void> {
     await chmod(dir, 0o700);
   } catch (error) {
     throw failure(`could not hand the data directory ${dir} to user ${runAs.name}`, error, '', todo);
+  }
+}
+
+/**
+ * A cluster directory that a live Postgres holds (its postmaster.pid names a
+ * running process): typically `npm start` in another terminal while a script
+ * such as `npm run admin:create` wants the same data. Postgres would refuse it
+ * too, but only after a start attempt and with a message about a lock file.
+ */
+async function refuseIfInUse(dir: string): Promise<void> {
+  const pidFile = await readFile(join(dir, 'postmaster.pid'), 'utf8').catch(() => null);
+  const pid = pidFile ? Number.parseInt(pidFile.split('\n')[0] ?? '', 10) : NaN;
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  throw new EmbeddedPostgresError(
+    `Embedded Postgres cannot start: the data directory ${dir} is in use by a running server (Postgres pid ${pid}, e.g. npm start in another terminal); stop the server or set DATABASE_URL to use a Postgres server.`,
+  );
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user (the postgres user when we run as root).
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -619,7 +645,10 @@ function failure(what: string, error: unknown, output: string, todo: string, por
     why = 'no space left on the disk';
     advice = `free disk space, ${USE_SERVER}`;
   } else if (/EROFS|read-only file system/i.test(text)) why = 'read-only file system';
-  else if (
+  else if (/lock file "postmaster\.pid" already exists/i.test(text)) {
+    why = 'the data directory is in use by a running server';
+    advice = `stop the server, ${USE_SERVER}`;
+  } else if (
     /address already in use|could not bind|could not create any TCP\/IP sockets|lock file .*already exists/i.test(text)
   ) {
     why = port ? `port ${port} is in use` : 'the port is in use';
