@@ -11,7 +11,11 @@ import { JwksController } from './jwks.controller.js';
 import { RegistrationService } from './registration.service.js';
 import { LoginAttemptsService } from './sessions/login-attempts.service.js';
 import { SessionsService } from './sessions/sessions.service.js';
+import { JwtStrategy } from './strategies/jwt.strategy.js';
+import { MfaJwtStrategy } from './strategies/mfa-jwt.strategy.js';
+import { TokenAuthenticator } from './strategies/token-authenticator.js';
 import { TokenService } from './tokens/token.service.js';
+import { VerificationKeys } from './tokens/verification-keys.js';
 
 @Module({
   imports: [UsersModule],
@@ -25,6 +29,10 @@ import { TokenService } from './tokens/token.service.js';
     SessionsRepository,
     PasswordAttemptsRepository,
     TokenService,
+    VerificationKeys,
+    JwtStrategy,
+    MfaJwtStrategy,
+    TokenAuthenticator,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
   exports: [AuthService, SessionsService, TokenService, LoginAttemptsService],

@@ -85,8 +85,13 @@ async function describePublicKey(publicKey: KeyObject): Promise<VerificationKey>
   return { alg, kid, publicKey, publicJwk: { ...jwk, kid, alg, use: 'sig' } };
 }
 
+/**
+ * ES256 (P-256) by default: the common resource-server stack (passport-jwt
+ * and jwks-rsa over jsonwebtoken) verifies it, and it cannot verify EdDSA.
+ * An Ed25519 key given in JWT_PRIVATE_KEY signs EdDSA instead.
+ */
 function generateSigningPem(): string {
-  const { privateKey } = generateKeyPairSync('ed25519');
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 

@@ -46,7 +46,7 @@ describe('route inventory (deny by default)', () => {
     const { AuthGuard } = await import('../../src/auth/guards/auth.guard.js');
     const { Reflector } = await import('@nestjs/core');
     const unused = null as never;
-    const guard = new AuthGuard(new Reflector(), unused, unused, unused, unused, unused);
+    const guard = new AuthGuard(new Reflector(), unused, unused, unused);
     class Bare {
       handler() {}
     }

@@ -14,15 +14,15 @@ describe('access tokens', () => {
     await t.close();
   });
 
-  it('are EdDSA JWTs with a kid that the published JWKS verifies', async () => {
+  it('are ES256 JWTs with a kid that the published JWKS verifies', async () => {
     const header = decodeProtectedHeader(login.accessToken);
-    expect(header).toMatchObject({ alg: 'EdDSA', typ: 'at+jwt', kid: expect.any(String) });
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) });
     const jwks = await t.get('/.well-known/jwks.json');
     expect(jwks.status).toBe(200);
     const jwk = jwks.body.keys.find((k: any) => k.kid === header.kid);
     expect(jwk).toBeDefined();
     expect(jwk.d).toBeUndefined(); // never the private part
-    const { payload } = await jwtVerify(login.accessToken, await importJWK(jwk, 'EdDSA'), { audience: 'sesame' });
+    const { payload } = await jwtVerify(login.accessToken, await importJWK(jwk, 'ES256'), { audience: 'sesame' });
     expect(payload).toMatchObject({ sub: login.userId, aal: 'aal1', amr: ['pwd'], roles: [], sid: expect.any(String) });
     expect(typeof payload.auth_time).toBe('number');
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(900);
@@ -37,10 +37,10 @@ describe('access tokens', () => {
   });
 
   it('refuses a token signed by another key with our kid', async () => {
-    const { privateKey } = generateKeyPairSync('ed25519');
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const claims = decodeJwt(login.accessToken);
     const forged = await new SignJWT(claims)
-      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: decodeProtectedHeader(login.accessToken).kid })
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: decodeProtectedHeader(login.accessToken).kid })
       .sign(privateKey);
     expect((await t.get('/auth/me', forged)).status).toBe(401);
   });
@@ -56,7 +56,7 @@ describe('access tokens', () => {
 
   it('refuses an unknown kid even with a valid signature shape', async () => {
     const [, body, sig] = login.accessToken.split('.');
-    const header = base64url.encode(JSON.stringify({ alg: 'EdDSA', typ: 'at+jwt', kid: 'someone-elses-key' }));
+    const header = base64url.encode(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: 'someone-elses-key' }));
     expect((await t.get('/auth/me', `${header}.${body}.${sig}`)).status).toBe(401);
   });
 
@@ -78,6 +78,62 @@ describe('access tokens', () => {
     }
     expect((await t.get('/auth/me')).status).toBe(401);
     expect((await t.request('GET', '/auth/me', { headers: { authorization: `Basic ${login.accessToken}` } })).status).toBe(401);
+  });
+});
+
+describe('access tokens with an Ed25519 signing key', () => {
+  let t: TestApp;
+  let login: any;
+  beforeAll(async () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    t = await startTestApp({ env: { JWT_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() } });
+    login = await registerAndLogin(t, 'eddsa@example.com');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('are EdDSA JWTs that the published JWKS verifies, and they are accepted', async () => {
+    const header = decodeProtectedHeader(login.accessToken);
+    expect(header).toMatchObject({ alg: 'EdDSA', typ: 'at+jwt', kid: expect.any(String) });
+    const jwks = await t.get('/.well-known/jwks.json');
+    const jwk = jwks.body.keys.find((k: any) => k.kid === header.kid);
+    await jwtVerify(login.accessToken, await importJWK(jwk, 'EdDSA'), { audience: 'sesame' });
+    const me = await t.get('/auth/me', login.accessToken);
+    expect(me.status).toBe(200);
+    expect(me.body.id).toBe(login.userId);
+  });
+
+  it('refuses a token signed by another Ed25519 key with our kid', async () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const forged = await new SignJWT(decodeJwt(login.accessToken))
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: decodeProtectedHeader(login.accessToken).kid })
+      .sign(privateKey);
+    const res = await t.get('/auth/me', forged);
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses an expired token', async () => {
+    t.clock.advance(901);
+    try {
+      expect((await t.get('/auth/me', login.accessToken)).status).toBe(401);
+    } finally {
+      t.clock.advance(-901);
+    }
+  });
+
+  it('an mfaToken works where one is expected and nowhere else', async () => {
+    const stepUp = await t.post('/auth/step-up', undefined, login.accessToken);
+    expect(stepUp.status).toBe(200);
+    expect(decodeProtectedHeader(stepUp.body.mfaToken).alg).toBe('EdDSA');
+    const me = await t.get('/auth/me', stepUp.body.mfaToken);
+    expect({ status: me.status, code: me.body.code }).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    // The user has no factor: the token is accepted and the factor id refused.
+    const challenge = await t.post('/auth/mfa/challenges', { factorId: '00000000-0000-4000-8000-000000000000' }, stepUp.body.mfaToken);
+    expect(challenge.status).not.toBe(401);
+    const wrongType = await t.post('/auth/mfa/challenges', { factorId: '00000000-0000-4000-8000-000000000000' }, login.accessToken);
+    expect({ status: wrongType.status, code: wrongType.body.code }).toEqual({ status: 401, code: 'MFA_TOKEN_INVALID' });
   });
 });
 
