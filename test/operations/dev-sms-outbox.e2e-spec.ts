@@ -29,6 +29,17 @@ describe('GET /dev/sms (the console sender outbox)', () => {
       expect(outbox.body.items).toEqual([
         expect.objectContaining({ to: phone, text: expect.stringMatching(/\b\d{6}\b/) }),
       ]);
+      const code = /^(\d{6}) /.exec(outbox.body.items[0].text)?.[1];
+      expect(outbox.body.items[0].code).toBe(code);
+
+      // ?to= answers one number's messages, newest first: the latest code is items[0].code.
+      const other = await sendACode(t, 'dev-outbox-other@example.com');
+      const mine = await t.get(`/dev/sms?to=${encodeURIComponent(phone)}`);
+      expect(mine.body.items).toEqual([expect.objectContaining({ to: phone, code })]);
+      const theirs = await t.get(`/dev/sms?to=${encodeURIComponent(other)}`);
+      expect(theirs.body.items).toEqual([expect.objectContaining({ to: other, code: expect.stringMatching(/^\d{6}$/) })]);
+      expect((await t.get('/dev/sms')).body.items.map((m: { to: string }) => m.to)).toEqual([other, phone]);
+      expect((await t.get('/dev/sms?to=%2B15550000000')).body.items).toEqual([]);
     } finally {
       await t.close();
       await rm(dataDir, { recursive: true, force: true });
