@@ -43,7 +43,8 @@
  *
  * Env: DATABASE_URL; BENCH_FLOWS (both flow phases), BENCH_FLOWS_8 (80),
  * BENCH_FLOWS_50 (150), BENCH_BURST (50), BENCH_TIMING_SAMPLES (60),
- * BENCH_SETUP_CONCURRENCY (8).
+ * BENCH_SETUP_CONCURRENCY (8), DATABASE_POOL_SIZE (passed to the server), BENCH_SERVER_NODE_ARGS (extra node flags for the
+ * server, e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile it).
  *
  * Output: a table of figures and goals, then one JSON line with every figure.
  * The server's own log (LOG_LEVEL=warn) is kept in the temp folder; its path
@@ -251,7 +252,9 @@ async function startServer(databaseUrl: string, fake: FakeVonage): Promise<Serve
   const log = openSync(logPath, 'w');
   // Only what a service manager would pass, plus the settings under test: nothing from the shell leaks in.
   const inherited = Object.fromEntries(['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG'].filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
-  const child = spawn(process.execPath, ['--import', pathToFileURL(preload).href, main], {
+  // BENCH_SERVER_NODE_ARGS: extra flags for the server's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', pathToFileURL(preload).href, main], {
     cwd: root,
     stdio: ['ignore', log, log, 'ipc'],
     env: {
@@ -273,6 +276,8 @@ async function startServer(databaseUrl: string, fake: FakeVonage): Promise<Serve
       WEBOTP_DOMAIN: 'sesame.test',
       // One process: the statement counter and the memory figure are those of the process that serves.
       WEB_CONCURRENCY: '1',
+      // Set in the benchmark's environment, tried as the operator would set it.
+      ...(process.env.DATABASE_POOL_SIZE ? { DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE } : {}),
     },
   });
   closeSync(log);
