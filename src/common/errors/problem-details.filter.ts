@@ -1,6 +1,7 @@
-import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpException, Logger, NotFoundException, type ExceptionFilter } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
+import { methodNotAllowed, wwwAuthenticateFor } from '../http/http-conventions.js';
 import { requestIdFor } from '../http/request-context.js';
 import { CommonException, ProblemException, type Problem } from './problem.exception.js';
 
@@ -21,8 +22,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
     const requestId = requestIdFor(req, res);
-    const problem = this.toProblem(error, res, requestId);
+    // No route matched (Nest's router throws NotFoundException): a path served for other methods is a 405.
+    const problem = (error instanceof NotFoundException && methodNotAllowed(req)) || this.toProblem(error, res, requestId);
     if (res.headersSent) return;
+    const challenge = wwwAuthenticateFor(problem, req);
+    if (challenge) res.setHeader('WWW-Authenticate', challenge);
     for (const [name, value] of Object.entries(problem.headers ?? {})) res.setHeader(name, value);
     res
       .status(problem.status)
@@ -129,8 +133,9 @@ export function genericProblem(status: number): Problem {
     case 403:
       return new CommonException('FORBIDDEN').problem;
     case 404:
-    case 405:
       return new CommonException('NOT_FOUND').problem;
+    case 405:
+      return new CommonException('METHOD_NOT_ALLOWED').problem;
     case 413:
       return new CommonException('PAYLOAD_TOO_LARGE').problem;
     case 415:
