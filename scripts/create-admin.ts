@@ -1,6 +1,6 @@
 /**
  * Creates an administrator: npm run admin:create -- --email admin@example.com --password '…'
- * Uses the same configuration as the server (DATABASE_URL, or the development
+ * Uses the same configuration as the server (.env in development, DATABASE_URL, or the development
  * embedded database). The admin enrols a second factor at first login.
  */
 import 'reflect-metadata';
@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../src/app.module.js';
 import { loadConfig } from '../src/config/app-config.js';
+import { loadDotEnv } from '../src/config/dotenv.js';
 import { resolveKeys } from '../src/config/keys.js';
 import { resolveDatabase } from '../src/database/database-url.js';
 import { AdminAccountsService } from '../src/users/admin-accounts.service.js';
@@ -19,6 +20,7 @@ async function main(): Promise<number> {
     console.error('usage: npm run admin:create -- --email <email> --password <password>');
     return 2;
   }
+  loadDotEnv();
   const config = { ...loadConfig(), bootstrapAdmin: null, logLevel: 'warn' };
   const database = await resolveDatabase(config, () => undefined);
   try {

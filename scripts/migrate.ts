@@ -10,6 +10,7 @@ import 'reflect-metadata';
 import { readFile, writeFile } from 'node:fs/promises';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config.js';
+import { loadDotEnv } from '../src/config/dotenv.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { resolveDatabase } from '../src/database/database-url.js';
 import { runMigrations } from '../src/database/run-migrations.js';
@@ -25,6 +26,7 @@ async function main(): Promise<number> {
     console.error('usage: migrate run | revert | generate PascalCaseName');
     return 2;
   }
+  loadDotEnv();
   const config = loadConfig();
   const db = await resolveDatabase(config, (m) => console.log(m));
   try {

@@ -1,28 +1,37 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
+import type { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
+import { loadDotEnv } from './config/dotenv.js';
 import { resolveKeys } from './config/keys.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { resolveDatabase, type ResolvedDatabase } from './database/database-url.js';
 import { EmbeddedPostgresError } from './database/embedded-postgres.js';
 import { runMigrations } from './database/run-migrations.js';
 import { createApp } from './bootstrap.js';
+import { prettyLogStream } from './common/pretty-logs.js';
 
 /** Set by the primary for its workers: the database to use, already migrated. */
 const WORKER_DATABASE_URL = 'SESAME_WORKER_DATABASE_URL';
 
-const log = (message: string) => process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, msg: message }) + '\n');
+/** Where the process's own lines go: stdout as JSON, or the development pretty printer. */
+let logOut: Pick<Writable, 'write'> = process.stdout;
+const log = (message: string) => logOut.write(JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, msg: message }) + '\n');
 
 async function main(): Promise<void> {
+  const dotEnv = loadDotEnv();
   const config = loadConfig();
+  const logStream = await prettyLogStream(config);
+  if (logStream) logOut = logStream;
+  if (dotEnv && cluster.isPrimary) log(`read ${dotEnv.loaded.length} variables from ${dotEnv.file} (the environment wins over it)`);
   if (cluster.isPrimary && config.webConcurrency > 1) return primary(config);
   const workerDatabaseUrl = cluster.isWorker ? process.env[WORKER_DATABASE_URL] : undefined;
   const keys = await resolveKeys(config);
   const database: ResolvedDatabase = workerDatabaseUrl
     ? { url: workerDatabaseUrl, embedded: false, stop: async () => undefined }
     : await resolveDatabase(config, log);
-  const app = await createApp({ config, keys, databaseUrl: database.url, runMigrations: !workerDatabaseUrl });
+  const app = await createApp({ config, keys, databaseUrl: database.url, runMigrations: !workerDatabaseUrl, logStream });
   await app.listen(config.port);
   if (!cluster.isWorker) log(`${config.appName} listening on http://localhost:${config.port} (docs at /docs)`);
 

@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config.js';
 import { requestIdFor } from './http/request-context.js';
+import { demoteStartupChatter } from './startup-log-level.js';
 
 /**
  * Structured JSON logs with the request id on every line. Request bodies are
@@ -45,6 +46,7 @@ export function loggerOptions(config: AppConfig, stream?: Writable): Params {
         customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
           err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
         quietReqLogger: true,
+        hooks: { logMethod: demoteStartupChatter },
       },
       stream ?? process.stdout,
     ],

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { transform } from '@swc/core';
@@ -58,6 +58,8 @@ describe('the admin and migration scripts when the database cannot be used', () 
   let scratch: string;
   beforeAll(async () => {
     [build, scratch] = await Promise.all([compile(), mkdtemp(join(tmpdir(), 'sesame-cli-'))]);
+    // Reachable by the postgres user the embedded cluster runs as under root, so its data stays in here.
+    await chmod(scratch, 0o755);
   }, 60_000);
   afterAll(async () => {
     await rm(build, { recursive: true, force: true });
