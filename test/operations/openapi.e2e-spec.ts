@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { routeInventory } from '../support/route-inventory.js';
+import { nextPhone } from '../support/sms-test-app.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 type Document = {
@@ -44,6 +45,33 @@ async function declaredCodes(): Promise<string[]> {
     for (const m of text.matchAll(/^\s+([A-Z][A-Z0-9_]+): \{ status: \d{3}/gm)) codes.add(m[1]!);
   }
   return [...codes];
+}
+
+/**
+ * Where a live value departs from its documented schema: a missing required
+ * member, a member the schema does not list, a wrong type or enum value.
+ */
+function mismatches(value: unknown, schema: any, doc: Document, at = '$'): string[] {
+  if (schema.$ref) return mismatches(value, doc.components.schemas[schema.$ref.split('/').pop()], doc, at);
+  if (schema.oneOf) {
+    const name = schema.discriminator ? schema.discriminator.mapping[(value as Record<string, string>)[schema.discriminator.propertyName]!] : undefined;
+    if (name) return mismatches(value, { $ref: name }, doc, at);
+    return schema.oneOf.some((s: unknown) => mismatches(value, s, doc, at).length === 0) ? [] : [`${at}: matches no variant`];
+  }
+  if (value === null) return schema.nullable ? [] : [`${at}: null`];
+  if (schema.enum && !schema.enum.includes(value)) return [`${at}: ${JSON.stringify(value)} not in ${schema.enum.join(', ')}`];
+  const type = Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
+  const expected = schema.type ?? (schema.properties ? 'object' : undefined);
+  if (expected && !(expected === type || (expected === 'number' && type === 'integer'))) return [`${at}: ${type}, documented ${expected}`];
+  if (type === 'array') return (value as unknown[]).flatMap((v, i) => mismatches(v, schema.items ?? {}, doc, `${at}[${i}]`));
+  if (type !== 'object' || !schema.properties) return [];
+  const object = value as Record<string, unknown>;
+  return [
+    ...(schema.required ?? []).filter((k: string) => !(k in object)).map((k: string) => `${at}.${k}: missing`),
+    ...Object.entries(object).flatMap(([k, v]) =>
+      schema.properties[k] ? mismatches(v, schema.properties[k], doc, `${at}.${k}`) : schema.additionalProperties ? [] : [`${at}.${k}: undocumented`],
+    ),
+  ];
 }
 
 /** Type-checks a small client against the types openapi-typescript generated; returns the compiler's complaints. */
@@ -128,7 +156,7 @@ describe('the OpenAPI document at /docs-json', () => {
     expect(doc.paths['/auth/me']!.get!.security).toEqual([{ accessToken: [] }]);
   });
 
-  it('describes every response, with a schema and an example for each that has a body', () => {
+  it('describes every response, with a schema and a valid example for each that has a body', () => {
     const missing: string[] = [];
     for (const { method, path, operation } of operations(doc)) {
       const statuses = Object.keys(operation.responses);
@@ -142,6 +170,9 @@ describe('the OpenAPI document at /docs-json', () => {
         for (const m of media) {
           if (!m.schema) missing.push(`${where}: schema`);
           if (m.example === undefined && m.examples === undefined) missing.push(`${where}: example`);
+          // Each example is itself a valid instance of the schema.
+          const examples = m.example !== undefined ? [m.example] : Object.values((m.examples ?? {}) as Record<string, { value: unknown }>).map((e) => e.value);
+          if (m.schema) for (const example of examples) missing.push(...mismatches(example, m.schema, doc).map((x) => `${where}: example ${x}`));
         }
       }
     }
@@ -158,6 +189,60 @@ describe('the OpenAPI document at /docs-json', () => {
     expect(verify['401']!.content!['application/problem+json']!.schema).toEqual({ $ref: '#/components/schemas/Problem' });
     expect(Object.keys(verify['401']!.content!['application/problem+json']!.examples as object)).toEqual(
       expect.arrayContaining(['MFA_INVALID_CODE', 'MFA_TOKEN_INVALID']),
+    );
+  });
+
+  it('live responses match the documented schemas, along a whole SMS login', async () => {
+    const checked: string[] = [];
+    const problems: string[] = [];
+    const check = async (method: string, path: string, res: { status: number; body: unknown }) => {
+      const route = path.split('?')[0]!;
+      const template = Object.keys(doc.paths).find((p) => new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(route) && doc.paths[p]![method]);
+      const response = template && doc.paths[template]![method]!.responses[String(res.status)];
+      if (!response) return problems.push(`${method} ${path} ${res.status}: not documented`);
+      const media = response.content?.['application/json'] ?? response.content?.['application/problem+json'];
+      if (media) problems.push(...mismatches(res.body, media.schema, doc).map((m) => `${method} ${template} ${res.status} ${m}`));
+      checked.push(`${method} ${template} ${res.status}`);
+      return res;
+    };
+    const call = async (method: string, path: string, body?: unknown, token?: string) => {
+      const res = await t.request(method, path, { body, token });
+      await check(method.toLowerCase(), path, res);
+      return res;
+    };
+    const email = 'openapi-conformance@example.com';
+    const password = 'correct horse battery';
+    const phone = nextPhone();
+    await call('POST', '/auth/register', { email, password });
+    const first = await call('POST', '/auth/login', { email, password });
+    const token = first.body.accessToken;
+    const enrol = await call('POST', '/me/mfa/factors/sms', { phone }, token);
+    const outbox = await call('GET', `/dev/sms?to=${encodeURIComponent(phone)}`);
+    await call('POST', `/me/mfa/factors/${enrol.body.factorId}/activate`, { challengeId: enrol.body.challengeId, code: outbox.body.items[0].code }, token);
+    await call('GET', '/me/mfa/factors', undefined, token);
+    const login = await call('POST', '/auth/login', { email, password });
+    expect(login.body.status).toBe('mfa_required');
+    const challenge = await call('POST', '/auth/mfa/challenges', { factorId: login.body.factors[0].id }, login.body.mfaToken);
+    await call('POST', '/auth/mfa/verify', { challengeId: challenge.body.challengeId, code: '000000' }, login.body.mfaToken);
+    const code = (await call('GET', `/dev/sms?to=${encodeURIComponent(phone)}`)).body.items[0].code;
+    const verified = await call('POST', '/auth/mfa/verify', { challengeId: challenge.body.challengeId, code }, login.body.mfaToken);
+    const aal2 = verified.body.accessToken;
+    await call('GET', '/auth/me', undefined, aal2);
+    await call('POST', '/auth/step-up', undefined, aal2);
+    await call('POST', '/me/mfa/recovery-codes', undefined, aal2);
+    await call('POST', '/me/mfa/factors/totp', {}, aal2);
+    await call('POST', '/me/mfa/factors/webauthn/options', undefined, aal2);
+    await call('GET', '/.well-known/jwks.json');
+    await call('GET', '/health/live');
+    await call('GET', '/health/ready');
+    await call('POST', '/auth/refresh', { refreshToken: verified.body.refreshToken });
+    await call('POST', '/auth/login', { email, password: 'wrong password' });
+    await call('GET', '/auth/me');
+    await call('POST', '/auth/register', { email: 42 });
+    await call('POST', '/auth/logout', undefined, aal2);
+    expect(problems).toEqual([]);
+    expect(checked).toEqual(
+      expect.arrayContaining(['post /auth/login 200', 'post /auth/mfa/challenges 201', 'post /auth/mfa/verify 401', 'post /auth/mfa/verify 200', 'get /auth/me 401', 'post /auth/register 400']),
     );
   });
 

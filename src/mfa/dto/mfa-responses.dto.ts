@@ -150,6 +150,12 @@ export class WebauthnRegistrationOptionsDto {
 
   @ApiPropertyOptional({ example: 'none' })
   attestation?: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'WebAuthn L3 hints, e.g. security-key, client-device', example: [] })
+  hints?: string[];
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { credProps: true } })
+  extensions?: Record<string, unknown>;
 }
 
 export class RecoveryCodesDto {
