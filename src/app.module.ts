@@ -6,7 +6,6 @@ import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { AppRuntime } from './app-runtime.js';
 import { AdminModule } from './admin/admin.module.js';
-import { AlertsModule } from './alerts/alerts.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { SystemClock } from './common/clock.js';
@@ -20,9 +19,8 @@ import { dataSourceOptions } from './database/data-source-options.js';
 import { runMigrations } from './database/run-migrations.js';
 import { HealthModule } from './health/health.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
-import { MfaModule } from './mfa/mfa.module.js';
+import { LoginModule } from './login/login.module.js';
 import { PolicyModule } from './policy/policy.module.js';
-import { UsersModule } from './users/users.module.js';
 import type { RequestWithMeta } from './common/http/request-meta.js';
 
 @Module({})
@@ -55,13 +53,11 @@ export class AppModule {
           ...(runtime.config.redisUrl ? { storage: new RedisThrottlerStorage(runtime.config.redisUrl) } : {}),
         }),
         AuditModule,
-        AlertsModule,
         PolicyModule,
-        UsersModule,
         AuthModule,
-        MfaModule.register(runtime),
+        LoginModule.register(runtime),
         HealthModule,
-        AdminModule,
+        AdminModule.register(runtime),
         MaintenanceModule,
       ],
       providers: [

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { SessionsService } from '../src/auth/sessions/sessions.service.js';
-import { TokenService } from '../src/auth/tokens/token.service.js';
+import { SessionsService } from '../src/sessions/sessions.service.js';
+import { TokenService } from '../src/tokens/token.service.js';
 import { vonageSignature } from '../src/sms/vonage-signature.js';
 import { routeInventory, type RouteInfo } from './support/route-inventory.js';
 import { adminAccessToken, arrangedAccessToken } from './support/admin-session.js';

@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal } from '../auth/guards/access.decorators.js';
-import type { AccessPrincipal } from '../auth/guards/principal.js';
+import { Authenticated, CurrentPrincipal } from '../vocabulary/access.decorators.js';
+import type { AccessPrincipal } from '../vocabulary/principal.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
 import { AdminUsersService } from './admin-users.service.js';
 import { UserDetailsDto, UserPageDto } from './dto/admin-responses.dto.js';

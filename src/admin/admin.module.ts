@@ -1,5 +1,7 @@
-import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module.js';
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { AppRuntime } from '../app-runtime.js';
+import { MfaModule } from '../mfa/mfa.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminUsersController } from './admin-users.controller.js';
 import { AdminUsersService } from './admin-users.service.js';
@@ -9,9 +11,14 @@ import { MfaStatsController } from './mfa-stats.controller.js';
 import { MfaStatsService } from './mfa-stats.service.js';
 
 /** Administration: user support, the audit log and MFA figures. Every route needs an aal2 admin. */
-@Module({
-  imports: [AuthModule, UsersModule],
-  controllers: [AdminUsersController, AuditEventsController, MfaStatsController],
-  providers: [AdminUsersService, AuditQueryService, MfaStatsService],
-})
-export class AdminModule {}
+@Module({})
+export class AdminModule {
+  static register(runtime: AppRuntime): DynamicModule {
+    return {
+      module: AdminModule,
+      imports: [UsersModule, SessionsModule, MfaModule.register(runtime)],
+      controllers: [AdminUsersController, AuditEventsController, MfaStatsController],
+      providers: [AdminUsersService, AuditQueryService, MfaStatsService],
+    };
+  }
+}

@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../auth/guards/access.decorators.js';
+import { Authenticated } from '../vocabulary/access.decorators.js';
 import { AuditQueryService, type AuditEventPage } from './audit-query.service.js';
 import { AuditEventPageDto } from './dto/admin-responses.dto.js';
 import { AuditQueryDto } from './dto/audit-query.dto.js';

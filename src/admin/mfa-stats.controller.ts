@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../auth/guards/access.decorators.js';
+import { Authenticated } from '../vocabulary/access.decorators.js';
 import { MfaStatsDto } from './dto/admin-responses.dto.js';
 import { TimeRangeQueryDto } from './dto/audit-query.dto.js';
 import { MfaStatsService, type MfaStats } from './mfa-stats.service.js';

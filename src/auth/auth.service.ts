@@ -1,170 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import { Clock } from '../common/clock.js';
-import { Database, type Tx } from '../database/database.js';
-import { SecretsService } from '../common/crypto/secrets.service.js';
-import { CommonException } from '../common/errors/problem.exception.js';
-import { normaliseEmail } from '../users/users.service.js';
-import { PasswordAttemptsRepository } from './sessions/password-attempts.repository.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
-import { decideLogin, type Amr } from '../mfa/assurance.js';
-import { FactorDirectory, type FactorSummary } from '../mfa/factor-directory.js';
-import type { FactorType } from '../mfa/factor-type.js';
-import { PolicyService } from '../policy/policy.service.js';
-import type { User } from '../users/user.entity.js';
-import { UsersService } from '../users/users.service.js';
-import { AuthException } from './auth.exception.js';
-import type { MfaPrincipal } from './guards/principal.js';
-import { LoginAttemptsService } from './sessions/login-attempts.service.js';
-import { SessionsService } from './sessions/sessions.service.js';
-import type { Session } from './sessions/session.entity.js';
-import { ACCESS_TOKEN_TTL_SECONDS, TokenService } from './tokens/token.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { TokenService, type TokensResponse } from '../tokens/token.service.js';
 
-export interface TokensResponse {
-  status: 'authenticated';
-  accessToken: string;
-  refreshToken: string;
-  tokenType: 'Bearer';
-  expiresIn: number;
-}
-
-export type LoginResponse =
-  | TokensResponse
-  | { status: 'mfa_required'; mfaToken: string; expiresIn: number; factors: FactorSummary[]; notice?: 'FACTOR_NO_LONGER_ALLOWED'; allowedFactors?: FactorType[] }
-  | { status: 'mfa_enrollment_required'; mfaToken: string; expiresIn: number; allowedFactors: FactorType[] };
-
-/** The login flow: password, then (when the assurance function says so) a second factor, then tokens. */
-/**
- * NIST SP 800-63B §5.2.2: from the 5th consecutive failed password for an
- * address, each attempt waits 2^(n-5) s after the last, up to 15 minutes, so
- * guessing is slowed to a crawl while the right password still works once
- * the delay has passed (no permanent lockout for an attacker to cause).
- */
-export const PASSWORD_DELAY_AFTER = 5;
-export const PASSWORD_MAX_DELAY_SECONDS = 900;
-
+/** A signed-in session's own operations: refreshing its tokens and ending it. */
 @Injectable()
 export class AuthService {
   constructor(
-    private readonly users: UsersService,
     private readonly sessions: SessionsService,
-    private readonly attempts: LoginAttemptsService,
     private readonly tokens: TokenService,
-    private readonly factors: FactorDirectory,
-    private readonly policy: PolicyService,
     private readonly audit: AuditService,
-    private readonly clock: Clock,
-    private readonly db: Database,
-    private readonly secrets: SecretsService,
-    private readonly passwordAttempts: PasswordAttemptsRepository,
   ) {}
-
-  async login(email: string, password: string, meta: RequestMeta): Promise<LoginResponse> {
-    // The account's password budget first, keyed by the address whether or not an account has it,
-    // so the answer and its timing are the same for both (security.md: no account oracle).
-    const emailHash = this.secrets.lookupHash(normaliseEmail(email), 'login-email');
-    const reservation = await this.passwordAttempts.reserve(this.db, {
-      emailHash,
-      now: this.clock.now(),
-      delayAfter: PASSWORD_DELAY_AFTER,
-      maxDelaySeconds: PASSWORD_MAX_DELAY_SECONDS,
-    });
-    if (!reservation.granted) {
-      await this.audit.record({ type: 'login.failed', userId: null, meta, metadata: { reason: 'throttled' } });
-      throw new CommonException('RATE_LIMITED', {
-        detail: 'Too many failed sign-ins for this account. Wait before trying again.',
-        headers: { 'Retry-After': String(Math.max(1, Math.ceil((reservation.retryAt.getTime() - this.clock.now().getTime()) / 1000))) },
-      });
-    }
-    const user = await this.users.authenticate(email, password);
-    if (!user) {
-      const known = await this.users.findByEmail(email);
-      await this.audit.record({ type: 'login.failed', userId: known?.id ?? null, meta, metadata: { reason: 'credentials' } });
-      throw new AuthException('INVALID_CREDENTIALS');
-    }
-    await this.passwordAttempts.clear(this.db, emailHash);
-    const policy = await this.policy.current();
-    const factors = await this.factors.listActive(user.id);
-    const outcome = decideLogin(policy, user, factors.map((f) => f.type));
-    switch (outcome.status) {
-      case 'authenticated': {
-        const { session, refreshToken } = await this.sessions.create({ userId: user.id, amr: ['pwd'], authTime: this.clock.now(), meta });
-        await this.audit.record({ type: 'login.succeeded', userId: user.id, meta, metadata: { aal: session.aal, amr: session.amr } });
-        return this.tokensFor(user, session, refreshToken);
-      }
-      case 'mfa_required': {
-        const mfaToken = await this.startAttempt(user.id, 'login', null, policy.mfaTokenTtlSeconds);
-        return {
-          status: 'mfa_required',
-          mfaToken,
-          expiresIn: policy.mfaTokenTtlSeconds,
-          factors: factors.filter((f) => outcome.factorTypes.includes(f.type)),
-          // The factors listed are no longer allowed: they work until the user enrols one of these.
-          ...(outcome.grandfathered ? { notice: 'FACTOR_NO_LONGER_ALLOWED' as const, allowedFactors: policy.allowedFactors.filter((t) => t !== 'recovery_code') } : {}),
-        };
-      }
-      case 'mfa_enrollment_required': {
-        const mfaToken = await this.startAttempt(user.id, 'enroll', null, policy.mfaTokenTtlSeconds);
-        return { status: 'mfa_enrollment_required', mfaToken, expiresIn: policy.mfaTokenTtlSeconds, allowedFactors: outcome.allowedFactors };
-      }
-    }
-  }
-
-  /** Step-up: an mfaToken bound to the caller's own session, which a verified factor then upgrades. */
-  async startStepUp(userId: string, sessionId: string): Promise<{ mfaToken: string; expiresIn: number; factors: FactorSummary[] }> {
-    const policy = await this.policy.current();
-    const factors = (await this.factors.listActive(userId)).filter((f) => policy.allowedFactors.includes(f.type));
-    const mfaToken = await this.startAttempt(userId, 'step_up', sessionId, policy.mfaTokenTtlSeconds);
-    return { mfaToken, expiresIn: policy.mfaTokenTtlSeconds, factors };
-  }
-
-  /**
-   * The upgrade step, called by a factor once it has verified its proof and in
-   * the same transaction: consumes the mfaToken, then creates the full session
-   * (or upgrades the step-up session) and returns tokens.
-   */
-  async completeSecondFactor(principal: MfaPrincipal, method: Amr, meta: RequestMeta, tx: Tx): Promise<TokensResponse> {
-    const user = principal.user;
-    let issued: { session: Session; refreshToken: string } | null;
-    if (principal.purpose === 'step_up' && principal.sessionId) {
-      if (!(await this.attempts.consume(principal.attemptId, tx))) throw new AuthException('MFA_TOKEN_INVALID');
-      const session = await this.sessions.upgrade(principal.sessionId, [method], tx);
-      if (!session || session.revokedAt) throw new AuthException('MFA_TOKEN_INVALID');
-      issued = { session, refreshToken: await this.sessions.reissueRefreshToken(session.id, tx) };
-      await this.audit.record({ type: 'mfa.step_up.completed', userId: user.id, meta, metadata: { method } }, tx);
-    } else {
-      // The mfaToken is consumed and the session created in one statement.
-      issued = await this.sessions.createForAttempt(principal.attemptId, { userId: user.id, amr: ['pwd', method], authTime: this.clock.now(), meta }, tx);
-      if (!issued) throw new AuthException('MFA_TOKEN_INVALID');
-      await this.audit.record({ type: 'login.succeeded', userId: user.id, meta, metadata: { aal: issued.session.aal, amr: issued.session.amr } }, tx);
-    }
-    return this.tokensFor(user, issued.session, issued.refreshToken);
-  }
 
   async refresh(refreshToken: string, meta: RequestMeta): Promise<TokensResponse> {
     const { session, refreshToken: next, user } = await this.sessions.rotate(refreshToken, meta);
-    return this.tokensFor(user, session, next);
+    return this.tokens.tokensFor(user, session, next);
   }
 
   async logout(userId: string, sessionId: string, meta: RequestMeta): Promise<void> {
     await this.sessions.revoke(sessionId, 'logout');
     await this.audit.record({ type: 'logout', userId, meta, metadata: { sessionId } });
-  }
-
-  private async startAttempt(userId: string, purpose: 'login' | 'enroll' | 'step_up', sessionId: string | null, ttlSeconds: number) {
-    const attempt = await this.attempts.start({ userId, purpose, sessionId, ttlSeconds });
-    return this.tokens.signMfa({ sub: userId, jti: attempt.id, purpose, sid: sessionId }, ttlSeconds);
-  }
-
-  private async tokensFor(user: Pick<User, 'id' | 'roles'>, session: Session, refreshToken: string): Promise<TokensResponse> {
-    const accessToken = await this.tokens.signAccess({
-      sub: user.id,
-      sid: session.id,
-      aal: session.aal,
-      amr: session.amr,
-      authTime: session.authTime,
-      roles: user.roles,
-    });
-    return { status: 'authenticated', accessToken, refreshToken, tokenType: 'Bearer', expiresIn: ACCESS_TOKEN_TTL_SECONDS };
   }
 }

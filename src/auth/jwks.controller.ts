@@ -1,8 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { JwksDto } from './dto/auth-responses.dto.js';
-import { Public } from './guards/access.decorators.js';
-import { TokenService } from './tokens/token.service.js';
+import { Public } from '../vocabulary/access.decorators.js';
+import { TokenService } from '../tokens/token.service.js';
 
 /** Public keys, so other services verify access tokens without sharing a secret (RFC 7517). */
 @ApiTags('auth')

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public } from '../auth/guards/access.decorators.js';
+import { Public } from '../vocabulary/access.decorators.js';
 import { ApiProblems } from '../common/openapi/api-problems.decorator.js';
 import { HealthResultDto } from './dto/health.dto.js';
 import { RedisHealthIndicator } from './redis.health.js';

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Header, Headers } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { register, collectDefaultMetrics } from 'prom-client';
-import { Public } from '../auth/guards/access.decorators.js';
+import { Public } from '../vocabulary/access.decorators.js';
 import { CommonException } from '../common/errors/problem.exception.js';
 import { ApiProblems } from '../common/openapi/api-problems.decorator.js';
 import type { AppConfig } from '../config/app-config.js';

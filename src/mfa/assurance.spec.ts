@@ -1,6 +1,7 @@
 import { DEFAULT_MFA_POLICY, type MfaPolicy } from '../policy/mfa-policy.js';
-import { assuranceOf, decideLogin, isFreshEnough, mfaRequiredFor, type Amr } from './assurance.js';
-import { FACTOR_TYPES, type FactorType } from './factor-type.js';
+import { assuranceOf, isFreshEnough, type Amr } from '../vocabulary/assurance.js';
+import { decideLogin, mfaRequiredFor } from './assurance.js';
+import { FACTOR_TYPES, type FactorType } from '../vocabulary/factor-type.js';
 
 const policy = (overrides: Partial<MfaPolicy> = {}): MfaPolicy => ({ ...DEFAULT_MFA_POLICY, ...overrides });
 

@@ -1,22 +1,6 @@
-import type { Role } from '../auth/guards/access.decorators.js';
+import type { Role } from '../vocabulary/role.js';
 import type { MfaPolicy } from '../policy/mfa-policy.js';
-import { assertNever, type FactorType } from './factor-type.js';
-
-/** Authentication method references, RFC 8176. */
-export type Amr = 'pwd' | 'sms' | 'otp' | 'hwk' | 'swk' | 'mfa';
-export type Aal = 'aal1' | 'aal2';
-
-const SECOND_FACTOR_METHODS: ReadonlySet<Amr> = new Set(['sms', 'otp', 'hwk', 'swk', 'mfa']);
-
-/**
- * The assurance level a set of completed methods gives (NIST SP 800-63B §4):
- * a password plus any second factor is AAL2; anything less is AAL1.
- */
-export function assuranceOf(amr: readonly Amr[]): Aal {
-  const password = amr.includes('pwd');
-  const second = amr.some((m) => SECOND_FACTOR_METHODS.has(m));
-  return password && second ? 'aal2' : 'aal1';
-}
+import { assertNever, type FactorType } from '../vocabulary/factor-type.js';
 
 export type LoginOutcome =
   | { status: 'authenticated' }
@@ -79,9 +63,4 @@ export function grandfatheredTypes(policy: MfaPolicy, activeFactorTypes: readonl
   const loginTypes = activeFactorTypes.filter((t) => t !== 'recovery_code');
   if (loginTypes.some((t) => policy.allowedFactors.includes(t))) return [];
   return [...new Set(loginTypes)];
-}
-
-/** Whether a session's authentication is recent enough for a sensitive action. */
-export function isFreshEnough(authTime: Date, now: Date, maxAgeSeconds: number): boolean {
-  return now.getTime() - authTime.getTime() <= maxAgeSeconds * 1000;
 }

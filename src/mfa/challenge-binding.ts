@@ -1,4 +1,4 @@
-import type { AccessPrincipal, MfaPrincipal } from '../auth/guards/principal.js';
+import type { AccessPrincipal, MfaPrincipal } from '../vocabulary/principal.js';
 
 /** Who a challenge belongs to: the login attempt of an mfaToken, or a signed-in session. */
 export interface ChallengeBinding {

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { AccessPrincipal, MfaPrincipal } from '../auth/guards/principal.js';
+import type { AccessPrincipal, MfaPrincipal } from '../vocabulary/principal.js';
 import { Clock } from '../common/clock.js';
 import { PolicyService } from '../policy/policy.service.js';
-import { isFreshEnough } from './assurance.js';
-import type { FactorType } from './factor-type.js';
+import { isFreshEnough } from '../vocabulary/assurance.js';
+import type { FactorType } from '../vocabulary/factor-type.js';
 import { MfaException } from './mfa.exception.js';
 import { MfaFactorsService } from './mfa-factors.service.js';
 import { Database, type Sql, type Tx } from '../database/database.js';

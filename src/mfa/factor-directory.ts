@@ -1,4 +1,4 @@
-import type { FactorType } from './factor-type.js';
+import type { FactorType } from '../vocabulary/factor-type.js';
 
 /** A factor as the login flow and the user see it: never the secret, never the full number. */
 export interface FactorSummary {
@@ -9,7 +9,7 @@ export interface FactorSummary {
 
 /**
  * What the login flow needs to know about a user's factors. The MFA module
- * provides it; the auth module depends only on this port.
+ * provides it; the login flow depends only on this port.
  */
 export abstract class FactorDirectory {
   abstract listActive(userId: string): Promise<FactorSummary[]>;

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import { SessionsService } from '../auth/sessions/sessions.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { Database, type Tx } from '../database/database.js';
 import type { SmsMessage } from '../sms/sms-message.entity.js';
-import type { UserProfile } from '../users/user-profile.js';
+import type { UserProfile } from '../vocabulary/principal.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { SmsDeliveryService } from '../sms/sms-delivery.service.js';

@@ -3,7 +3,7 @@ import { RecoveryCodeFactor } from './factors/recovery-codes/recovery-code.facto
 import { SmsFactor } from './factors/sms/sms.factor.js';
 import { TotpFactor } from './factors/totp/totp.factor.js';
 import { WebauthnFactor } from './factors/webauthn/webauthn.factor.js';
-import type { FactorType } from './factor-type.js';
+import type { FactorType } from '../vocabulary/factor-type.js';
 import type { MfaFactor } from './mfa-factor.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { User } from '../users/user.entity.js';
-import type { FactorType } from './factor-type.js';
+import type { FactorType } from '../vocabulary/factor-type.js';
 
 export type FactorStatus = 'pending' | 'active';
 

@@ -1,10 +1,10 @@
-import type { AccessPrincipal, MfaPrincipal } from '../auth/guards/principal.js';
+import type { AccessPrincipal, MfaPrincipal } from '../vocabulary/principal.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import type { Tx } from '../database/database.js';
-import type { UserProfile } from '../users/user-profile.js';
-import type { Amr } from './assurance.js';
+import type { UserProfile } from '../vocabulary/principal.js';
+import type { Amr } from '../vocabulary/assurance.js';
 import type { Factor } from './factor.entity.js';
-import type { FactorType } from './factor-type.js';
+import type { FactorType } from '../vocabulary/factor-type.js';
 
 /** The fields of `POST /auth/mfa/verify`; each factor reads the ones it needs (api.md: verify bodies). */
 export interface VerifyInput {

@@ -5,7 +5,7 @@ import { SecretsService } from '../common/crypto/secrets.service.js';
 import { Database, type Sql } from '../database/database.js';
 import { maskPhoneNumber } from '../sms/phone-number.js';
 import { FactorDirectory, type FactorSummary } from './factor-directory.js';
-import type { FactorType } from './factor-type.js';
+import type { FactorType } from '../vocabulary/factor-type.js';
 import type { Factor } from './factor.entity.js';
 import { FactorsRepository } from './factors.repository.js';
 

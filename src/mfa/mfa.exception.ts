@@ -3,6 +3,7 @@ import { defineProblems } from '../common/errors/problem.exception.js';
 /** Errors of second factors, challenges and SMS delivery (codes fixed by api.md). */
 export const MfaException = defineProblems('MfaException', {
   MFA_INVALID_CODE: { status: 401, title: 'Invalid code' },
+  MFA_TOKEN_INVALID: { status: 401, title: 'Invalid or expired MFA token' },
   MFA_CHALLENGE_EXPIRED: { status: 410, title: 'The code has expired' },
   MFA_CHALLENGE_USED: { status: 410, title: 'The code was already used' },
   MFA_CHALLENGE_LOCKED: { status: 429, title: 'Too many attempts' },

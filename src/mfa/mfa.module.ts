@@ -1,6 +1,8 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import type { AppRuntime } from '../app-runtime.js';
-import { AuthModule } from '../auth/auth.module.js';
+import { AlertsModule } from '../alerts/alerts.module.js';
+import { PolicyModule } from '../policy/policy.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { SmsModule } from '../sms/sms.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountLimitService } from './account-limit.service.js';
@@ -11,6 +13,7 @@ import { FactorRegistry } from './factor-registry.js';
 import { SmsChallengeService } from './factors/sms/sms-challenge.service.js';
 import { SmsEnrolmentService } from './factors/sms/sms-enrolment.service.js';
 import { SmsFactor } from './factors/sms/sms.factor.js';
+import { SmsResendController } from './factors/sms/sms-resend.controller.js';
 import { RecoveryCodeFactor } from './factors/recovery-codes/recovery-code.factor.js';
 import { RecoveryCodesController } from './factors/recovery-codes/recovery-codes.controller.js';
 import { RecoveryCodesService } from './factors/recovery-codes/recovery-codes.service.js';
@@ -25,7 +28,6 @@ import { WebauthnRegistrationService } from './factors/webauthn/webauthn-registr
 import { WebauthnRelyingPartyService } from './factors/webauthn/webauthn-relying-party.service.js';
 import { WebauthnFactor } from './factors/webauthn/webauthn.factor.js';
 import { MeFactorsController } from './me-factors.controller.js';
-import { MfaController } from './mfa.controller.js';
 import { MfaService } from './mfa.service.js';
 import { MfaFactorsService } from './mfa-factors.service.js';
 import { FactorsRepository } from './factors.repository.js';
@@ -33,17 +35,22 @@ import { SmsChallengesRepository } from './factors/sms/sms-challenges.repository
 import { AttemptBudgetRepository } from './attempt-budget.repository.js';
 
 /**
- * Second factors. Global so that the login flow (auth module) can list a
- * user's factors through the FactorDirectory port without an import cycle.
+ * Second factors: the factor interface and registry, one folder per factor,
+ * the user's own factor routes. `register(runtime)` answers the same module
+ * for the same runtime, so the modules that import it (login, admin) share
+ * one instance, and one SMS outbox worker.
  */
-@Global()
 @Module({})
 export class MfaModule {
+  private static readonly registered = new WeakMap<AppRuntime, DynamicModule>();
+
   static register(runtime: AppRuntime): DynamicModule {
-    return {
+    const known = MfaModule.registered.get(runtime);
+    if (known) return known;
+    const module: DynamicModule = {
       module: MfaModule,
-      imports: [AuthModule, UsersModule, SmsModule.register(runtime)],
-      controllers: [MfaController, MeFactorsController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController],
+      imports: [SessionsModule, UsersModule, PolicyModule, AlertsModule, SmsModule.register(runtime)],
+      controllers: [MeFactorsController, SmsResendController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController],
       providers: [
         FactorsRepository,
         SmsChallengesRepository,
@@ -69,7 +76,9 @@ export class MfaModule {
         WebauthnRegistrationService,
         WebauthnFactor,
       ],
-      exports: [FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService],
+      exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService],
     };
+    MfaModule.registered.set(runtime, module);
+    return module;
   }
 }

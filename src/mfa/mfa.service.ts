@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import { AuthException } from '../auth/auth.exception.js';
-import { AuthService, type TokensResponse } from '../auth/auth.service.js';
-import type { AccessPrincipal, MfaPrincipal } from '../auth/guards/principal.js';
+import { SessionUpgradeService } from '../sessions/session-upgrade.service.js';
+import { type TokensResponse } from '../tokens/token.service.js';
+import type { AccessPrincipal, MfaPrincipal } from '../vocabulary/principal.js';
 import { validationFailed } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { Database, type Tx } from '../database/database.js';
@@ -11,7 +11,7 @@ import { FactorChangePolicyService } from './factor-change-policy.service.js';
 import { FactorManagementService } from './factor-management.service.js';
 import { FactorRegistry } from './factor-registry.js';
 import { grandfatheredTypes } from './assurance.js';
-import { isFactorType, type FactorType } from './factor-type.js';
+import { isFactorType, type FactorType } from '../vocabulary/factor-type.js';
 import { MfaException } from './mfa.exception.js';
 import { RefusalAfterRollback, type ActivateInput, type FactorContext, type MfaFactor, type SecondFactorProof, type VerifyInput } from './mfa-factor.js';
 import { MfaFactorsService, toFactorView } from './mfa-factors.service.js';
@@ -26,7 +26,7 @@ export class MfaService {
     private readonly db: Database,
     private readonly registry: FactorRegistry,
     private readonly factors: MfaFactorsService,
-    private readonly auth: AuthService,
+    private readonly upgrades: SessionUpgradeService,
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
     private readonly management: FactorManagementService,
@@ -52,11 +52,11 @@ export class MfaService {
       // A completed login attempt may only learn that its code was used; it gets no further guesses.
       const state = typeof input.challengeId === 'string' && handler.challengeState ? await handler.challengeState(input.challengeId, context) : 'none';
       if (state === 'consumed') throw new MfaException('MFA_CHALLENGE_USED');
-      throw new AuthException('MFA_TOKEN_INVALID');
+      throw new MfaException('MFA_TOKEN_INVALID');
     }
     const grandfathered = await this.assertAllowed(handler.type, principal.userId);
     const proof = await handler.verify(input, { ...context, grandfathered });
-    return this.upgrade(proof, (tx) => this.auth.completeSecondFactor(principal, proof.amr, meta, tx));
+    return this.upgrade(proof, (tx) => this.upgrades.completeSecondFactor(principal, proof.amr, meta, tx));
   }
 
   /**
@@ -85,7 +85,7 @@ export class MfaService {
         { type: 'mfa.factor.activated', userId: principal.userId, meta, metadata: { factorId: factor.id, factorType: factor.type } },
         tx,
       );
-      if (principal.kind === 'mfa') return this.auth.completeSecondFactor(principal, proof.amr, meta, tx);
+      if (principal.kind === 'mfa') return this.upgrades.completeSecondFactor(principal, proof.amr, meta, tx);
       return null;
     });
     const activated = await this.factors.findOwned(principal.userId, factor.id);

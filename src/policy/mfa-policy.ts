@@ -1,5 +1,5 @@
-import type { FactorType } from '../mfa/factor-type.js';
-import type { Role } from '../auth/guards/access.decorators.js';
+import type { FactorType } from '../vocabulary/factor-type.js';
+import type { Role } from '../vocabulary/role.js';
 
 export type MfaMode = 'off' | 'optional' | 'required';
 

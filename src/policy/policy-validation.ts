@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FieldError } from '../common/errors/problem.exception.js';
-import { FACTOR_TYPES, type FactorType } from '../mfa/factor-type.js';
+import { FACTOR_TYPES, type FactorType } from '../vocabulary/factor-type.js';
 import { isValidIsoCountry } from '../sms/phone-number.js';
 import type { MfaPolicy } from './mfa-policy.js';
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal } from '../auth/guards/access.decorators.js';
-import type { AccessPrincipal } from '../auth/guards/principal.js';
+import { Authenticated, CurrentPrincipal } from '../vocabulary/access.decorators.js';
+import type { AccessPrincipal } from '../vocabulary/principal.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
 import { MfaPolicyDto, ReplacedPolicyDto } from './dto/policy.dto.js';
 import { DEFAULT_MFA_POLICY, type MfaPolicy } from './mfa-policy.js';

@@ -1,11 +1,10 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MfaPolicyVersion } from './mfa-policy-version.entity.js';
 import { PolicyController } from './policy.controller.js';
 import { PolicyService } from './policy.service.js';
 
-/** Global: the login flow, the guards and every factor read the policy in force. */
-@Global()
+/** The MFA policy in force, its versions and its admin routes; the login flow, the guard and the factors import it. */
 @Module({
   imports: [TypeOrmModule.forFeature([MfaPolicyVersion])],
   controllers: [PolicyController],

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { Public } from '../auth/guards/access.decorators.js';
+import { Public } from '../vocabulary/access.decorators.js';
 import { Clock } from '../common/clock.js';
 import { CommonException, validationFailed } from '../common/errors/problem.exception.js';
 import { ApiProblems } from '../common/openapi/api-problems.decorator.js';

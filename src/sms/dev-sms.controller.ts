@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/guards/access.decorators.js';
+import { Public } from '../vocabulary/access.decorators.js';
 import { ConsoleSmsSender } from './console-sms.sender.js';
 import { DevSmsOutboxDto, DevSmsQueryDto } from './dto/sms.dto.js';
 import { SmsSender } from './sms-sender.js';

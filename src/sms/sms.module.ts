@@ -1,4 +1,5 @@
 import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { AlertsModule } from '../alerts/alerts.module.js';
 import type { AppRuntime } from '../app-runtime.js';
 import { ConsoleSmsSender } from './console-sms.sender.js';
 import { DeliveryReceiptController } from './delivery-receipt.controller.js';
@@ -45,6 +46,7 @@ export class SmsModule {
     const devOutbox = runtime.config.sms.devOutbox && sender instanceof ConsoleSmsSender;
     return {
       module: SmsModule,
+      imports: [AlertsModule],
       controllers: devOutbox ? [DeliveryReceiptController, DevSmsController] : [DeliveryReceiptController],
       providers,
       exports: [SmsSender, SmsDeliveryService, SendCapsService],

@@ -1,12 +1,5 @@
-import type { Role } from '../auth/guards/access.decorators.js';
-
-/** A user as a request needs it: loaded once, with the token check, and never with the password hash. */
-export interface UserProfile {
-  id: string;
-  email: string;
-  roles: Role[];
-  locale: string | null;
-}
+import type { UserProfile } from '../vocabulary/principal.js';
+import type { Role } from '../vocabulary/role.js';
 
 /** The columns of `users` a UserProfile is read from, for repositories that join users (alias `u`). */
 export const USER_PROFILE_COLUMNS = `u.id AS user_id, u.email AS user_email, u.roles AS user_roles, u.locale AS user_locale`;

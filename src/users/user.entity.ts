@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { Role } from '../auth/guards/access.decorators.js';
+import type { Role } from '../vocabulary/role.js';
 
 @Entity({ name: 'users' })
 export class User {

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { CommonException, validationFailed } from '../common/errors/problem.exception.js';
-import type { Role } from '../auth/guards/access.decorators.js';
+import type { Role } from '../vocabulary/role.js';
 import { PasswordHasher } from './password-hasher.js';
 import { passwordProblem } from './password-rules.js';
 import { User } from './user.entity.js';

@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
-import { SessionsService } from '../../src/auth/sessions/sessions.service.js';
-import { TokenService } from '../../src/auth/tokens/token.service.js';
+import { SessionsService } from '../../src/sessions/sessions.service.js';
+import { TokenService } from '../../src/tokens/token.service.js';
 import { loginToChallenge, nextPhone, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
 
 const ADMIN = { email: 'root@example.com', password: 'bootstrap admin password' };

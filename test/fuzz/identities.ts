@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { SessionsService } from '../../src/auth/sessions/sessions.service.js';
-import { TokenService } from '../../src/auth/tokens/token.service.js';
+import { SessionsService } from '../../src/sessions/sessions.service.js';
+import { TokenService } from '../../src/tokens/token.service.js';
 import type { TestApp } from '../support/test-app.js';
 import type { TokenKind } from './operations.js';
 

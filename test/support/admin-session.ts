@@ -1,7 +1,7 @@
-import { SessionsService } from '../../src/auth/sessions/sessions.service.js';
-import { TokenService } from '../../src/auth/tokens/token.service.js';
-import type { Role } from '../../src/auth/guards/access.decorators.js';
-import type { Amr } from '../../src/mfa/assurance.js';
+import { SessionsService } from '../../src/sessions/sessions.service.js';
+import { TokenService } from '../../src/tokens/token.service.js';
+import type { Role } from '../../src/vocabulary/role.js';
+import type { Amr } from '../../src/vocabulary/assurance.js';
 import type { TestApp } from './test-app.js';
 
 export interface ArrangedSession {

@@ -1,6 +1,6 @@
 import { RequestMethod, type INestApplication } from '@nestjs/common';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
-import { ACCESS_REQUIREMENT, type AccessRequirement } from '../../src/auth/guards/access.decorators.js';
+import { ACCESS_REQUIREMENT, type AccessRequirement } from '../../src/vocabulary/access.decorators.js';
 
 export interface RouteInfo {
   method: string;

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { FACTOR_TYPES } from '../../mfa/factor-type.js';
+import { FACTOR_TYPES } from '../../vocabulary/factor-type.js';
 
 /** Response shapes of the auth routes, as the OpenAPI document describes them (api.md: Authentication). */
 

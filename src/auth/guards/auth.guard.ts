@@ -3,13 +3,14 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { decodeProtectedHeader } from 'jose';
 import { Clock } from '../../common/clock.js';
-import { isFreshEnough } from '../../mfa/assurance.js';
+import { isFreshEnough } from '../../vocabulary/assurance.js';
 import { PolicyService } from '../../policy/policy.service.js';
 import { AuthException } from '../auth.exception.js';
 import { TokenAuthenticator } from '../strategies/token-authenticator.js';
 import { bearerToken } from '../strategies/token.strategy.js';
-import { ACCESS_REQUIREMENT, type AccessRequirement, type MfaPurpose } from './access.decorators.js';
-import type { MfaPrincipal, Principal } from './principal.js';
+import { ACCESS_REQUIREMENT, type AccessRequirement } from '../../vocabulary/access.decorators.js';
+import { type MfaPurpose } from '../../vocabulary/assurance.js';
+import type { MfaPrincipal, Principal } from '../../vocabulary/principal.js';
 
 type AuthedRequest = Request & { principal?: Principal };
 

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock.js';
-import type { AccessPrincipal } from '../guards/principal.js';
-import { SessionsService } from '../sessions/sessions.service.js';
-import { ACCESS_TOKEN } from '../tokens/token.service.js';
-import { VerificationKeys } from '../tokens/verification-keys.js';
+import type { AccessPrincipal } from '../../vocabulary/principal.js';
+import { SessionsService } from '../../sessions/sessions.service.js';
+import { ACCESS_TOKEN } from '../../tokens/token.service.js';
+import { VerificationKeys } from '../../tokens/verification-keys.js';
 import { TokenStrategy } from './token.strategy.js';
 
 /**

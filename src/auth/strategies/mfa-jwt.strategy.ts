@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock.js';
-import type { MfaPrincipal } from '../guards/principal.js';
-import { LoginAttemptsService } from '../sessions/login-attempts.service.js';
-import { MFA_TOKEN } from '../tokens/token.service.js';
-import { VerificationKeys } from '../tokens/verification-keys.js';
+import type { MfaPrincipal } from '../../vocabulary/principal.js';
+import { LoginAttemptsService } from '../../sessions/login-attempts.service.js';
+import { MFA_TOKEN } from '../../tokens/token.service.js';
+import { VerificationKeys } from '../../tokens/verification-keys.js';
 import { TokenStrategy } from './token.strategy.js';
 
 /**

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import passport from 'passport';
 import { AuthException } from '../auth.exception.js';
-import type { AccessPrincipal, MfaPrincipal } from '../guards/principal.js';
+import type { AccessPrincipal, MfaPrincipal } from '../../vocabulary/principal.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { MfaJwtStrategy } from './mfa-jwt.strategy.js';
 

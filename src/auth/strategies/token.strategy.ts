@@ -3,8 +3,8 @@ import type { Request } from 'express';
 import { jwtVerify } from 'jose';
 import { Strategy } from 'passport-jwt';
 import type { Clock } from '../../common/clock.js';
-import { TOKEN_ISSUER } from '../tokens/token.service.js';
-import type { TokenHeader, VerificationKeys } from '../tokens/verification-keys.js';
+import { TOKEN_ISSUER } from '../../tokens/token.service.js';
+import type { TokenHeader, VerificationKeys } from '../../tokens/verification-keys.js';
 
 /** A token whose signature, algorithm, issuer and audience have been checked. */
 export interface VerifiedToken {

@@ -9,7 +9,7 @@ import {
   type ResponseObject,
   type SchemaObject,
 } from '@nestjs/swagger';
-import { ACCESS_REQUIREMENT, type AccessRequirement } from '../../auth/guards/access.decorators.js';
+import { ACCESS_REQUIREMENT, type AccessRequirement } from '../../vocabulary/access.decorators.js';
 import { DECLARED_PROBLEMS } from '../errors/problem.exception.js';
 import { API_PROBLEMS } from './api-problems.decorator.js';
 

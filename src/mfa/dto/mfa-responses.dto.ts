@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { FACTOR_TYPES } from '../factor-type.js';
+import { FACTOR_TYPES } from '../../vocabulary/factor-type.js';
 
 /** Response shapes of the second-factor routes, as the OpenAPI document describes them (api.md). */
 

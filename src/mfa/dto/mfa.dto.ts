@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, Length, MaxLength, Matches } from 'class-validator';
-import { FACTOR_TYPES } from '../factor-type.js';
+import { FACTOR_TYPES } from '../../vocabulary/factor-type.js';
 
 export class StartChallengeDto {
   @ApiProperty({ description: 'One of the factors listed in the mfa_required response' })

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { FACTOR_TYPES } from '../../mfa/factor-type.js';
+import { FACTOR_TYPES } from '../../vocabulary/factor-type.js';
 import { DEFAULT_MFA_POLICY } from '../mfa-policy.js';
 
 /** The policy document of api.md as the OpenAPI document describes it (validated by validatePolicyDocument, not by these classes). */

@@ -1,8 +1,8 @@
 import { Controller, Header, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
-import { Authenticated, CurrentPrincipal } from '../../../auth/guards/access.decorators.js';
-import type { AccessPrincipal } from '../../../auth/guards/principal.js';
+import { Authenticated, CurrentPrincipal } from '../../../vocabulary/access.decorators.js';
+import type { AccessPrincipal } from '../../../vocabulary/principal.js';
 import { ReqMeta, type RequestMeta } from '../../../common/http/request-meta.js';
 import { ApiProblems } from '../../../common/openapi/api-problems.decorator.js';
 import { RecoveryCodesDto } from '../../dto/mfa-responses.dto.js';

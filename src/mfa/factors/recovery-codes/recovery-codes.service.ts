@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Sql } from '../../../database/database.js';
 import { AuditService } from '../../../audit/audit.service.js';
-import type { AccessPrincipal } from '../../../auth/guards/principal.js';
+import type { AccessPrincipal } from '../../../vocabulary/principal.js';
 import { Clock } from '../../../common/clock.js';
 import { SecretsService } from '../../../common/crypto/secrets.service.js';
 import type { RequestMeta } from '../../../common/http/request-meta.js';

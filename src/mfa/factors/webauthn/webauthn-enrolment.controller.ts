@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
-import { Authenticated, CurrentPrincipal } from '../../../auth/guards/access.decorators.js';
-import type { AccessPrincipal, MfaPrincipal } from '../../../auth/guards/principal.js';
+import { Authenticated, CurrentPrincipal } from '../../../vocabulary/access.decorators.js';
+import type { AccessPrincipal, MfaPrincipal } from '../../../vocabulary/principal.js';
 import { ReqMeta, type RequestMeta } from '../../../common/http/request-meta.js';
 import { ApiProblems } from '../../../common/openapi/api-problems.decorator.js';
 import { ActivatedFactorDto, WebauthnRegistrationOptionsDto } from '../../dto/mfa-responses.dto.js';

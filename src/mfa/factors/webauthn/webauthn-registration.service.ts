@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { Database } from '../../../database/database.js';
 import { AuditService } from '../../../audit/audit.service.js';
-import { AuthService, type TokensResponse } from '../../../auth/auth.service.js';
+import { SessionUpgradeService } from '../../../sessions/session-upgrade.service.js';
+import { type TokensResponse } from '../../../tokens/token.service.js';
 import { validationFailed } from '../../../common/errors/problem.exception.js';
 import { FactorChangePolicyService } from '../../factor-change-policy.service.js';
 import { MfaException } from '../../mfa.exception.js';
@@ -31,7 +32,7 @@ export class WebauthnRegistrationService {
     private readonly credentials: WebauthnCredentialsService,
     private readonly relyingParty: WebauthnRelyingPartyService,
     private readonly changes: FactorChangePolicyService,
-    private readonly auth: AuthService,
+    private readonly upgrades: SessionUpgradeService,
     private readonly audit: AuditService,
   ) {}
 
@@ -77,7 +78,7 @@ export class WebauthnRegistrationService {
       await this.audit.record({ type: 'mfa.factor.enrolled', userId: principal.userId, meta, metadata }, tx);
       await this.audit.record({ type: 'mfa.factor.activated', userId: principal.userId, meta, metadata }, tx);
       // With the enrolment mfaToken the new factor is also the login's second factor (api.md: mfa_enrollment_required).
-      const issued = principal.kind === 'mfa' ? await this.auth.completeSecondFactor(principal, amr, meta, tx) : null;
+      const issued = principal.kind === 'mfa' ? await this.upgrades.completeSecondFactor(principal, amr, meta, tx) : null;
       return { factor: created, tokens: issued };
     });
     const view = toFactorView(factor);

@@ -1,26 +1,21 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath, refs } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
-import { CurrentPrincipal, MfaTokenAuth } from '../auth/guards/access.decorators.js';
-import type { MfaPrincipal } from '../auth/guards/principal.js';
+import { CurrentPrincipal, MfaTokenAuth } from '../vocabulary/access.decorators.js';
+import type { MfaPrincipal } from '../vocabulary/principal.js';
 import { TokensResponseDto } from '../auth/dto/auth-responses.dto.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
 import { ApiProblems } from '../common/openapi/api-problems.decorator.js';
-import { SmsChallengeDto, WebauthnChallengeDto } from './dto/mfa-responses.dto.js';
-import { StartChallengeDto, VerifyDto } from './dto/mfa.dto.js';
-import { bindingOf } from './challenge-binding.js';
-import { SmsChallengeService } from './factors/sms/sms-challenge.service.js';
-import { MfaService } from './mfa.service.js';
+import { SmsChallengeDto, WebauthnChallengeDto } from '../mfa/dto/mfa-responses.dto.js';
+import { StartChallengeDto, VerifyDto } from '../mfa/dto/mfa.dto.js';
+import { MfaService } from '../mfa/mfa.service.js';
 
-/** The second step of a login or step-up: only an mfaToken gets in. */
+/** The second step of a login or step-up: only an mfaToken gets in. SMS resend is the SMS factor's (factors/sms). */
 @ApiTags('mfa')
 @ApiBearerAuth()
 @Controller('auth/mfa')
 export class MfaController {
-  constructor(
-    private readonly mfa: MfaService,
-    private readonly smsChallenges: SmsChallengeService,
-  ) {}
+  constructor(private readonly mfa: MfaService) {}
 
   @Post('challenges')
   @MfaTokenAuth(['login', 'step_up'])
@@ -37,17 +32,6 @@ export class MfaController {
   @ApiProblems('MFA_FACTOR_NOT_ALLOWED', 'MFA_CHALLENGE_USED', 'RESEND_TOO_SOON', 'SMS_DESTINATION_NOT_ALLOWED', 'SMS_DELIVERY_FAILED')
   challenge(@Body() body: StartChallengeDto, @CurrentPrincipal() principal: MfaPrincipal, @ReqMeta() meta: RequestMeta) {
     return this.mfa.startChallenge(principal, body.factorId, meta);
-  }
-
-  @Post('challenges/:id/resend')
-  @MfaTokenAuth(['login', 'step_up', 'enroll'])
-  @HttpCode(200)
-  @Throttle({ default: { limit: 5, ttl: 60_000 } })
-  @ApiOperation({ summary: 'Send a new code for an SMS challenge (the old one stops working)' })
-  @ApiOkResponse({ type: SmsChallengeDto, description: 'The challenge with its new code on its way; attempts are not reset' })
-  @ApiProblems('RESEND_TOO_SOON', 'MFA_CHALLENGE_EXPIRED', 'MFA_CHALLENGE_USED', 'MFA_CHALLENGE_LOCKED', 'SMS_DESTINATION_NOT_ALLOWED', 'SMS_DELIVERY_FAILED')
-  async resend(@Param('id') id: string, @CurrentPrincipal() principal: MfaPrincipal, @ReqMeta() meta: RequestMeta) {
-    return this.smsChallenges.resend(id, bindingOf(principal), { meta, userLocale: principal.user.locale });
   }
 
   @Post('verify')

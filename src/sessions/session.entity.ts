@@ -1,6 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { User } from '../../users/user.entity.js';
-import type { Amr } from '../../mfa/assurance.js';
+import { User } from '../users/user.entity.js';
+import type { Amr } from '../vocabulary/assurance.js';
 
 /** A signed-in device: the unit that refresh tokens rotate within and that logout revokes. */
 @Entity({ name: 'sessions' })

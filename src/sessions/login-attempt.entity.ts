@@ -1,6 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { User } from '../../users/user.entity.js';
-import type { MfaPurpose } from '../guards/access.decorators.js';
+import { User } from '../users/user.entity.js';
+import type { MfaPurpose } from '../vocabulary/assurance.js';
 
 /**
  * The server side of an mfaToken: its `jti` is this row's id. The token is

@@ -1,15 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '../../audit/audit.service.js';
-import { Clock } from '../../common/clock.js';
-import { KeyedHash } from '../../common/crypto/keyed-hash.js';
-import type { RequestMeta } from '../../common/http/request-meta.js';
-import { InjectKeys } from '../../config/config.tokens.js';
-import type { AppKeys } from '../../config/keys.js';
-import { Database, type Sql } from '../../database/database.js';
-import type { UserProfile } from '../../users/user-profile.js';
-import { assuranceOf, type Amr } from '../../mfa/assurance.js';
-import { AuthException } from '../auth.exception.js';
+import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock.js';
+import { KeyedHash } from '../common/crypto/keyed-hash.js';
+import type { RequestMeta } from '../common/http/request-meta.js';
+import { InjectKeys } from '../config/config.tokens.js';
+import type { AppKeys } from '../config/keys.js';
+import { Database, type Sql } from '../database/database.js';
+import type { UserProfile } from '../vocabulary/principal.js';
+import { assuranceOf, type Amr } from '../vocabulary/assurance.js';
+import { SessionsException } from './sessions.exception.js';
 import type { Session } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { LoginAttemptsRepository } from './login-attempts.repository.js';
@@ -98,7 +98,7 @@ export class SessionsService {
   }
 
   async rotate(refreshToken: string, meta: RequestMeta): Promise<IssuedSession & { user: UserProfile }> {
-    if (!/^[A-Za-z0-9_-]{43}$/.test(refreshToken)) throw new AuthException('REFRESH_TOKEN_INVALID');
+    if (!/^[A-Za-z0-9_-]{43}$/.test(refreshToken)) throw new SessionsException('REFRESH_TOKEN_INVALID');
     const tokenHash = this.hash.digest(refreshToken, HASH_CONTEXT);
     const now = this.clock.now();
     type Outcome = { issued: IssuedSession & { user: UserProfile } } | { reusedSessionId: string | null };
@@ -106,7 +106,7 @@ export class SessionsService {
       const sessionId = await this.sessions.rotateRefreshToken(tx, tokenHash, now);
       if (!sessionId) return { reusedSessionId: await this.sessions.sessionOfRefreshToken(tx, tokenHash) };
       const found = await this.sessions.findActiveWithUser(tx, sessionId, now);
-      if (!found) throw new AuthException('REFRESH_TOKEN_INVALID');
+      if (!found) throw new SessionsException('REFRESH_TOKEN_INVALID');
       await this.sessions.touch(tx, sessionId, now);
       const next = newRefreshToken();
       await this.sessions.insertRefreshToken(tx, sessionId, this.hash.digest(next, HASH_CONTEXT), now);
@@ -115,7 +115,7 @@ export class SessionsService {
     if ('issued' in outcome) return outcome.issued;
     // Handled after the rotation's transaction, on its own: the refusal must not roll the revocation back.
     if (outcome.reusedSessionId) await this.onReuse(outcome.reusedSessionId, meta);
-    throw new AuthException('REFRESH_TOKEN_INVALID');
+    throw new SessionsException('REFRESH_TOKEN_INVALID');
   }
 
   /** After a step-up the client gets a fresh refresh token; the previous one counts as rotated. */

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { Sql } from '../../database/database.js';
-import type { Amr } from '../../mfa/assurance.js';
-import { USER_PROFILE_COLUMNS, userProfileOf, type UserProfile, type UserProfileRow } from '../../users/user-profile.js';
+import type { Sql } from '../database/database.js';
+import type { Amr } from '../vocabulary/assurance.js';
+import { USER_PROFILE_COLUMNS, userProfileOf, type UserProfileRow } from '../users/user-profile.js';
+import { type UserProfile } from '../vocabulary/principal.js';
 import type { Session } from './session.entity.js';
 
 const COLUMNS = `id, user_id, aal, amr, auth_time, ip, user_agent, created_at, last_used_at, expires_at, revoked_at, revoked_reason`;

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { SignJWT, type JWTPayload } from 'jose';
-import { Clock } from '../../common/clock.js';
-import type { AppKeys } from '../../config/keys.js';
-import { InjectKeys } from '../../config/config.tokens.js';
-import type { Aal, Amr } from '../../mfa/assurance.js';
-import type { MfaPurpose, Role } from '../guards/access.decorators.js';
+import { Clock } from '../common/clock.js';
+import type { AppKeys } from '../config/keys.js';
+import { InjectKeys } from '../config/config.tokens.js';
+import type { Aal, Amr, MfaPurpose } from '../vocabulary/assurance.js';
+import type { Role } from '../vocabulary/role.js';
 
 export const TOKEN_ISSUER = 'sesame';
 /** RFC 9068 access tokens; resource servers check `typ` and `aud`. */
@@ -14,6 +14,15 @@ export const ACCESS_TOKEN = { typ: 'at+jwt', aud: 'sesame' } as const;
 export const MFA_TOKEN = { typ: 'mfa+jwt', aud: 'sesame:mfa' } as const;
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+
+/** What a completed login, refresh or step-up answers (api.md: tokens). */
+export interface TokensResponse {
+  status: 'authenticated';
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
 
 export interface AccessClaims {
   sub: string;
@@ -60,6 +69,23 @@ export class TokenService {
       jti: claims.jti,
       ttlSeconds,
     });
+  }
+
+  /** The tokens of a session: a fresh access token next to the session's refresh token. */
+  async tokensFor(
+    user: { id: string; roles: Role[] },
+    session: { id: string; aal: Aal; amr: Amr[]; authTime: Date },
+    refreshToken: string,
+  ): Promise<TokensResponse> {
+    const accessToken = await this.signAccess({
+      sub: user.id,
+      sid: session.id,
+      aal: session.aal,
+      amr: session.amr,
+      authTime: session.authTime,
+      roles: user.roles,
+    });
+    return { status: 'authenticated', accessToken, refreshToken, tokenType: 'Bearer', expiresIn: ACCESS_TOKEN_TTL_SECONDS };
   }
 
   /** The public halves of the current and earlier signing keys, for `/.well-known/jwks.json`. */

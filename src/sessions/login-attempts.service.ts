@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Clock } from '../../common/clock.js';
-import { Database, type Sql } from '../../database/database.js';
-import type { UserProfile } from '../../users/user-profile.js';
-import type { MfaPurpose } from '../guards/access.decorators.js';
+import { Clock } from '../common/clock.js';
+import { Database, type Sql } from '../database/database.js';
+import type { UserProfile } from '../vocabulary/principal.js';
+import type { MfaPurpose } from '../vocabulary/assurance.js';
 import { LoginAttemptsRepository, type LoginAttemptRecord } from './login-attempts.repository.js';
 
 /**

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { Sql } from '../../database/database.js';
-import { USER_PROFILE_COLUMNS, userProfileOf, type UserProfile, type UserProfileRow } from '../../users/user-profile.js';
-import type { MfaPurpose } from '../guards/access.decorators.js';
+import type { Sql } from '../database/database.js';
+import { USER_PROFILE_COLUMNS, userProfileOf, type UserProfileRow } from '../users/user-profile.js';
+import { type UserProfile } from '../vocabulary/principal.js';
+import type { MfaPurpose } from '../vocabulary/assurance.js';
 
 export interface LoginAttemptRecord {
   id: string;

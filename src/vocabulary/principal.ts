@@ -1,6 +1,5 @@
-import type { Amr } from '../../mfa/assurance.js';
-import type { UserProfile } from '../../users/user-profile.js';
-import type { MfaPurpose, Role } from './access.decorators.js';
+import type { Aal, Amr, MfaPurpose } from './assurance.js';
+import type { Role } from './role.js';
 
 /** Who is calling, as established by the AuthGuard from a verified token. */
 export type Principal = AccessPrincipal | MfaPrincipal;
@@ -9,7 +8,7 @@ export interface AccessPrincipal {
   kind: 'access';
   userId: string;
   sessionId: string;
-  aal: 'aal1' | 'aal2';
+  aal: Aal;
   amr: Amr[];
   authTime: Date;
   /** From the database, read with the session: a role removed takes effect on the next request. */
@@ -28,4 +27,12 @@ export interface MfaPrincipal {
   /** The login attempt was already completed (only routes that allow it see such a principal). */
   attemptConsumed: boolean;
   user: UserProfile;
+}
+
+/** A user as a request needs it: loaded once, with the token check, and never with the password hash. */
+export interface UserProfile {
+  id: string;
+  email: string;
+  roles: Role[];
+  locale: string | null;
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Sql } from '../../database/database.js';
+import type { Sql } from '../database/database.js';
 
 /**
  * The SQL of `password_attempt_budgets`. An attempt is reserved before the

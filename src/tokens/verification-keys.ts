@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { AppKeys, VerificationKey } from '../../config/keys.js';
-import { InjectKeys } from '../../config/config.tokens.js';
+import type { AppKeys, VerificationKey } from '../config/keys.js';
+import { InjectKeys } from '../config/config.tokens.js';
 
 /** The parts of a JWS header the key choice depends on. */
 export interface TokenHeader {

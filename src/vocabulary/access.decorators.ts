@@ -1,9 +1,8 @@
 import { SetMetadata, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
+import type { MfaPurpose } from './assurance.js';
 import type { Principal } from './principal.js';
-
-export type Role = 'admin';
-export type MfaPurpose = 'login' | 'enroll' | 'step_up';
+import type { Role } from './role.js';
 
 /**
  * What a route needs, stated once per route (style.md: deny by default). The

@@ -1,0 +1,2 @@
+/** The roles a user can hold; `admin` reaches the administration API. */
+export type Role = 'admin';
