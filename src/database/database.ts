@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { connect, type Socket } from 'node:net';
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import postgres from 'postgres';
 import type { DataSource } from 'typeorm';
@@ -41,7 +41,7 @@ export class PoolQueryInsideTransactionError extends Error {
  * for the rest of the app and the migrations.
  */
 @Injectable()
-export class Database implements Sql, OnModuleDestroy {
+export class Database implements Sql, OnModuleInit, OnModuleDestroy {
   private readonly openTransaction = new AsyncLocalStorage<true>();
   private readonly sql: postgres.Sql;
 
@@ -70,6 +70,20 @@ export class Database implements Sql, OnModuleDestroy {
     this.sql = postgres(url ?? '', options as postgres.Options<Record<string, postgres.PostgresType>>);
   }
 
+  /**
+   * postgres.js asks every new connection for the array types (one more
+   * round trip before its first statement), and does it from a promise that
+   * nothing awaits: a connection lost during that query is an unhandled
+   * rejection, which ends the process (and during an outage every
+   * reconnection is one). The types are the server's and the parsers they
+   * give are shared by the pool, so the first connection asks and the others
+   * do not.
+   */
+  async onModuleInit(): Promise<void> {
+    await this.sql.unsafe('SELECT 1');
+    this.sql.options.fetch_types = false;
+  }
+
   async onModuleDestroy(): Promise<void> {
     await this.sql.end({ timeout: 5 });
   }
@@ -83,22 +97,79 @@ export class Database implements Sql, OnModuleDestroy {
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.openTransaction.getStore()) throw new PoolQueryInsideTransactionError();
     const after: Array<() => void | Promise<void>> = [];
-    const result = await this.sql.begin((reserved) =>
+    let open: OpenTransaction | null = null;
+    const begun = this.sql.begin((reserved) =>
       this.openTransaction.run(true, async () => {
+        const state: OpenTransaction = (open = { sql: reserved, lost: null });
         const before: Array<() => Promise<void>> = [];
         const tx: Tx = {
-          query: <R extends object>(text: string, values?: readonly unknown[]) => run<R>(reserved, text, values),
+          query: <R extends object>(text: string, values?: readonly unknown[]) => runInTransaction<R>(state, text, values),
           beforeCommit: (hook) => before.push(hook),
           afterCommit: (hook) => after.push(hook),
         };
-        const value = await work(tx);
-        for (const hook of before) await hook();
-        return value;
+        try {
+          const value = await work(tx);
+          for (const hook of before) await hook();
+          if (state.lost !== null) return stranded();
+          return value;
+        } catch (error) {
+          if (state.lost !== null) return stranded();
+          throw error;
+        }
       }),
     );
+    // postgres.js rejects `begin` as soon as the transaction's connection closes, before the work has seen it.
+    begun.catch((error: unknown) => {
+      if (open !== null) open.lost ??= error;
+    });
+    const result = await begun;
     for (const hook of after) await hook();
     return result as T;
   }
+}
+
+/** One transaction's connection, and why it is gone once it is. */
+interface OpenTransaction {
+  sql: postgres.TransactionSql;
+  lost: unknown;
+}
+
+/**
+ * A statement of an open transaction. Once the transaction's connection is
+ * gone, nothing more is written to it: postgres.js 3.4 would buffer the write
+ * and flush it from a timer after the socket is gone, throwing a TypeError no
+ * caller can catch (porsager/postgres#1066, #1208), which ends the process.
+ */
+async function runInTransaction<R extends object>(tx: OpenTransaction, text: string, values?: readonly unknown[]): Promise<R[]> {
+  if (tx.lost !== null) throw tx.lost;
+  try {
+    return (await statement(tx.sql, text, values)) as unknown as R[];
+  } catch (error) {
+    if (isConnectionLost(error)) tx.lost ??= error;
+    throw error;
+  }
+}
+
+/**
+ * What the work of a transaction whose connection is gone hands back to
+ * postgres.js: a promise that never settles, so that it writes neither ROLLBACK
+ * nor COMMIT to the dead connection (the same uncatchable write). The server
+ * has rolled the transaction back already; `begin` itself rejects with the
+ * connection error, which is what the caller sees. Nothing refers to the
+ * promise, so it is collected with the rest of the transaction.
+ */
+function stranded(): Promise<never> {
+  return new Promise<never>(() => undefined);
+}
+
+const CONNECTION_ERRORS = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT', 'ERR_STREAM_DESTROYED']);
+
+/** The connection a statement ran on is gone: the driver's connection errors, socket errors, a FATAL from the server. */
+function isConnectionLost(error: unknown): boolean {
+  if (error instanceof postgres.PostgresError) return error.severity === 'FATAL' || error.severity === 'PANIC';
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, syscall } = error as { code?: unknown; syscall?: unknown };
+  return typeof syscall === 'string' || (typeof code === 'string' && CONNECTION_ERRORS.has(code));
 }
 
 /**
@@ -111,9 +182,12 @@ function connectWithoutDelay(options: { host: string[]; port: number[]; path?: s
 }
 
 /** Every statement here is fixed text with parameters: prepared once per connection and reused. */
-async function run<R extends object>(sql: postgres.Sql | postgres.TransactionSql, text: string, values?: readonly unknown[]): Promise<R[]> {
-  const rows = await sql.unsafe(text, (values ?? []).map(parameter) as postgres.ParameterOrJSON<never>[], { prepare: true });
-  return rows as unknown as R[];
+async function run<R extends object>(sql: postgres.Sql, text: string, values?: readonly unknown[]): Promise<R[]> {
+  return (await statement(sql, text, values)) as unknown as R[];
+}
+
+function statement(sql: postgres.Sql | postgres.TransactionSql, text: string, values?: readonly unknown[]) {
+  return sql.unsafe(text, (values ?? []).map(parameter) as postgres.ParameterOrJSON<never>[], { prepare: true });
 }
 
 /**
