@@ -43,12 +43,24 @@ export function loggerOptions(config: AppConfig, stream?: Writable): Params {
           }),
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         },
-        customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-          err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+        customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => accessLogLevel(res.statusCode, err),
         quietReqLogger: true,
         hooks: { logMethod: demoteStartupChatter },
       },
       stream ?? process.stdout,
     ],
   };
+}
+
+/**
+ * The access log's level for an answer. A 503 is the service saying on
+ * purpose that it is briefly unavailable (the database is away, readiness
+ * fails, shutdown has begun): during an outage every request gets one, so it
+ * is a warning, and the outage itself is one error line (ProblemDetailsFilter's
+ * OutageLog). Any other 5xx, or a request that errored, is an error.
+ */
+export function accessLogLevel(status: number, err?: Error): 'info' | 'warn' | 'error' {
+  if (status === 503) return 'warn';
+  if (err || status >= 500) return 'error';
+  return status >= 400 ? 'warn' : 'info';
 }

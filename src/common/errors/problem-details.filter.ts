@@ -69,26 +69,41 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 }
 
 const RETRY_AFTER_OUTAGE_SECONDS = 2;
-/** Requests failing for the same outage within this time share one log line. */
+/** Failures this far apart belong to one outage; a failure after a longer quiet spell starts another. */
 const OUTAGE_QUIET_MS = 30_000;
+/** While an outage lasts, how often it says how many more requests were refused. */
+const OUTAGE_REPORT_MS = 30_000;
 
-/** Logs the first failure of an outage and then, at most every 30 s, how many more there were. */
-class OutageLog {
-  private lastLoggedAt = 0;
+/**
+ * One error line per outage: its first failure. While it lasts, a warning
+ * every 30 s says how many more requests were answered 503 (the access log
+ * has each of them as a warning too).
+ */
+export class OutageLog {
+  private lastSeenAt = -Infinity;
+  private lastReportAt = -Infinity;
   private suppressed = 0;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Pick<Logger, 'error' | 'warn'>,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   seen(error: unknown, requestId: string): void {
-    const now = Date.now();
-    if (now - this.lastLoggedAt < OUTAGE_QUIET_MS) {
-      this.suppressed++;
+    const now = this.now();
+    const sameOutage = now - this.lastSeenAt < OUTAGE_QUIET_MS;
+    this.lastSeenAt = now;
+    if (!sameOutage) {
+      this.lastReportAt = now;
+      this.suppressed = 0;
+      this.logger.error({ err: error, requestId }, 'database unavailable: answering 503');
       return;
     }
-    const more = this.suppressed;
-    this.lastLoggedAt = now;
+    this.suppressed++;
+    if (now - this.lastReportAt < OUTAGE_REPORT_MS) return;
+    this.logger.warn({ requestId, failedSinceLastReport: this.suppressed }, 'database still unavailable: answering 503');
+    this.lastReportAt = now;
     this.suppressed = 0;
-    this.logger.error({ err: error, requestId, failedSinceLastReport: more }, 'database unavailable: answering 503');
   }
 }
 
