@@ -3,23 +3,21 @@ import { AuditService } from '../audit/audit.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { Database, type Tx } from '../database/database.js';
 import type { SmsMessage } from '../sms/sms-message.entity.js';
-import type { UserProfile } from '../vocabulary/principal.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { SmsDeliveryService } from '../sms/sms-delivery.service.js';
-import { buildMfaResetNotice, buildPhoneChangedNotice, pickLocale } from '../sms/sms-message.js';
+import { buildMfaResetNotice, pickLocale } from '../sms/sms-message.js';
 import { InjectConfig } from '../config/config.tokens.js';
 import type { AppConfig } from '../config/app-config.js';
 import { UsersService } from '../users/users.service.js';
 import { mfaRequiredFor } from './assurance.js';
-import type { Factor } from './factor.entity.js';
 import { FactorsRepository } from './factors.repository.js';
 import { MfaException } from './mfa.exception.js';
 import { MfaFactorsService, toFactorView, type FactorView } from './mfa-factors.service.js';
 
 /**
- * Changes to the set of factors a user has: rename, remove, the phone-change
- * notice, and the admin's MFA reset. Removing a factor (or changing the phone)
+ * Changes to the set of factors a user has: rename, remove, and the admin's
+ * MFA reset (the phone-change notice is the SMS factor's). Removing a factor (or changing the phone)
  * revokes the user's other sessions (security.md: Tokens).
  */
 @Injectable()
@@ -117,38 +115,8 @@ export class FactorManagementService {
         { type: 'admin.mfa.reset', userId, actorId, meta, metadata: { factorsRemoved: all.length, noticesSent: notices.length } },
         tx,
       );
-      tx.afterCommit(() => this.deliverNotices(notices));
+      tx.afterCommit(() => this.delivery.dispatchAll(notices));
     });
-  }
-
-  /**
-   * A new phone became active while older ones exist: each older number is
-   * told (so a hijacker cannot swap the phone silently) and the user's other
-   * sessions end. Runs inside the activation's transaction; the notices go
-   * out once it commits.
-   */
-  async onPhoneActivated(newFactor: Factor, user: UserProfile, keep: { sessionId: string | null; attemptId: string | null }, tx: Tx): Promise<void> {
-    const older = await this.repository.listForUser(tx, newFactor.userId, { activeOnly: true, type: 'sms' });
-    const previous = older.filter((f) => f.id !== newFactor.id);
-    if (previous.length === 0) return;
-    const notices: SmsMessage[] = [];
-    for (const old of previous) {
-      notices.push(
-        await this.delivery.enqueueNotice(tx, {
-          userId: newFactor.userId,
-          kind: 'phone_changed',
-          destination: { e164: this.factors.phoneOf(old), country: old.phoneCountry ?? '', masked: old.label },
-          locale: pickLocale(undefined, user.locale),
-          text: buildPhoneChangedNotice({ appName: this.config.appName, locale: user.locale }),
-        }),
-      );
-    }
-    await this.revokeOtherSessions(newFactor.userId, keep, 'phone_changed', tx);
-    tx.afterCommit(() => this.deliverNotices(notices));
-  }
-
-  private async deliverNotices(messages: SmsMessage[]): Promise<void> {
-    for (const message of messages) await this.delivery.dispatch(message);
   }
 
   /** Ends the user's other sessions and open login attempts, keeping the caller's own. */

@@ -1,19 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
 import { Authenticated, CurrentPrincipal } from '../vocabulary/access.decorators.js';
 import type { AccessPrincipal, MfaPrincipal } from '../vocabulary/principal.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
 import { ApiProblems } from '../common/openapi/api-problems.decorator.js';
-import { ActivatedFactorDto, FactorViewDto, SmsEnrolmentDto } from './dto/mfa-responses.dto.js';
-import { ActivateFactorDto, EnrolSmsDto, RenameFactorDto } from './dto/mfa.dto.js';
+import { ActivatedFactorDto, FactorViewDto } from './dto/mfa-responses.dto.js';
+import { ActivateFactorDto, RenameFactorDto } from './dto/mfa.dto.js';
 import { FactorChangePolicyService } from './factor-change-policy.service.js';
 import { FactorManagementService } from './factor-management.service.js';
-import { SmsEnrolmentService } from './factors/sms/sms-enrolment.service.js';
 import { MfaService } from './mfa.service.js';
 import { MfaFactorsService, toFactorView } from './mfa-factors.service.js';
 
-/** A user's own factors. Enrolment also accepts the enrolment mfaToken, for a first factor. */
+/** A user's own factors. Enrolment is each factor's (factors/*); activation also accepts the enrolment mfaToken, for a first factor. */
 @ApiTags('me')
 @ApiBearerAuth()
 @Controller('me/mfa/factors')
@@ -21,7 +20,6 @@ export class MeFactorsController {
   constructor(
     private readonly factors: MfaFactorsService,
     private readonly mfa: MfaService,
-    private readonly smsEnrolment: SmsEnrolmentService,
     private readonly changes: FactorChangePolicyService,
     private readonly management: FactorManagementService,
   ) {}
@@ -32,16 +30,6 @@ export class MeFactorsController {
   @ApiOkResponse({ type: [FactorViewDto], description: 'Every factor, pending or active, masked' })
   async list(@CurrentPrincipal() principal: AccessPrincipal) {
     return (await this.factors.listForUser(principal.userId)).map(toFactorView);
-  }
-
-  @Post('sms')
-  @Authenticated({ mfaPurposes: ['enroll'] })
-  @Throttle({ default: { limit: 5, ttl: 60_000 } })
-  @ApiOperation({ summary: 'Add a phone: a pending SMS factor and a code sent to it' })
-  @ApiCreatedResponse({ type: SmsEnrolmentDto, description: 'A pending factor; activate it with the code sent and this challenge' })
-  @ApiProblems('STEP_UP_REQUIRED', 'MFA_FACTOR_NOT_ALLOWED', 'SMS_DESTINATION_NOT_ALLOWED', 'SMS_DELIVERY_FAILED', 'CONFLICT')
-  async enrolSms(@Body() body: EnrolSmsDto, @CurrentPrincipal() principal: AccessPrincipal | MfaPrincipal, @ReqMeta() meta: RequestMeta) {
-    return this.smsEnrolment.enrol(body.phone, { principal, user: principal.user, meta });
   }
 
   @Post(':id/activate')

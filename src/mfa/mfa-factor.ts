@@ -60,6 +60,18 @@ export interface MfaFactor {
   verify(input: VerifyInput, context: FactorContext): Promise<SecondFactorProof>;
   /** Checks the first proof of a pending factor; consuming the proof activates it. */
   activate?(factor: Factor, input: ActivateInput, context: FactorContext): Promise<SecondFactorProof>;
+  /**
+   * Runs in the activation's transaction when the user already had an active
+   * factor (SMS: the older numbers are told, the other sessions end). `keep`
+   * is the caller's own session or login attempt.
+   */
+  onActivated?(factor: Factor, context: FactorContext, keep: ActivationKeep, tx: Tx): Promise<void>;
+}
+
+/** What an activation leaves standing when it ends the user's other sessions. */
+export interface ActivationKeep {
+  sessionId: string | null;
+  attemptId: string | null;
 }
 
 /** Thrown from `consume` when the proof turns out not to hold; `record` runs after the rollback and throws the answer. */

@@ -14,6 +14,8 @@ import { SmsChallengeService } from './factors/sms/sms-challenge.service.js';
 import { SmsEnrolmentService } from './factors/sms/sms-enrolment.service.js';
 import { SmsFactor } from './factors/sms/sms.factor.js';
 import { SmsResendController } from './factors/sms/sms-resend.controller.js';
+import { SmsEnrolmentController } from './factors/sms/sms-enrolment.controller.js';
+import { SmsPhoneChangeService } from './factors/sms/sms-phone-change.service.js';
 import { RecoveryCodeFactor } from './factors/recovery-codes/recovery-code.factor.js';
 import { RecoveryCodesController } from './factors/recovery-codes/recovery-codes.controller.js';
 import { RecoveryCodesService } from './factors/recovery-codes/recovery-codes.service.js';
@@ -50,7 +52,7 @@ export class MfaModule {
     const module: DynamicModule = {
       module: MfaModule,
       imports: [SessionsModule, UsersModule, PolicyModule, AlertsModule, SmsModule.register(runtime)],
-      controllers: [MeFactorsController, SmsResendController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController],
+      controllers: [MeFactorsController, SmsEnrolmentController, SmsResendController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController],
       providers: [
         FactorsRepository,
         SmsChallengesRepository,
@@ -64,6 +66,7 @@ export class MfaModule {
         AccountLimitService,
         SmsChallengeService,
         SmsEnrolmentService,
+        SmsPhoneChangeService,
         SmsFactor,
         TotpSecretsService,
         TotpEnrolmentService,

@@ -78,8 +78,8 @@ export class MfaService {
       if (first) {
         // The account is now protected by a factor: whoever else was signed in with the password alone is signed out.
         await this.management.revokeOtherSessions(principal.userId, keep, 'first_factor_activated', tx);
-      } else if (factor.type === 'sms') {
-        await this.management.onPhoneActivated(factor, context.user, keep, tx);
+      } else {
+        await handler.onActivated?.(factor, context, keep, tx);
       }
       await this.audit.record(
         { type: 'mfa.factor.activated', userId: principal.userId, meta, metadata: { factorId: factor.id, factorType: factor.type } },

@@ -152,6 +152,11 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
     return this.send(message);
   }
 
+  /** Sends notices one after the other (each to its own number), once their transaction has committed. */
+  async dispatchAll(messages: readonly SmsMessage[]): Promise<void> {
+    for (const message of messages) await this.send(message);
+  }
+
   /** Forgets a prepared message whose insert did not happen (the statement was refused). */
   discard(message: SmsMessage): void {
     this.codes.delete(message.id);

@@ -3,10 +3,11 @@ import { validationFailed } from '../../../common/errors/problem.exception.js';
 import type { Tx } from '../../../database/database.js';
 import type { Factor } from '../../factor.entity.js';
 import { MfaException } from '../../mfa.exception.js';
-import type { ActivateInput, FactorContext, MfaFactor, SecondFactorProof, VerifyInput } from '../../mfa-factor.js';
+import type { ActivateInput, ActivationKeep, FactorContext, MfaFactor, SecondFactorProof, VerifyInput } from '../../mfa-factor.js';
 import { MfaFactorsService } from '../../mfa-factors.service.js';
 import { bindingOf } from '../../challenge-binding.js';
 import { SmsChallengeService } from './sms-challenge.service.js';
+import { SmsPhoneChangeService } from './sms-phone-change.service.js';
 
 /** SMS one-time codes (RFC 8176 amr `sms`): a challenge per login, a code sent to the stored number. */
 @Injectable()
@@ -16,7 +17,13 @@ export class SmsFactor implements MfaFactor {
   constructor(
     private readonly challenges: SmsChallengeService,
     private readonly factors: MfaFactorsService,
+    private readonly phoneChange: SmsPhoneChangeService,
   ) {}
+
+  /** A new number became active next to older ones: each older number is told. */
+  onActivated(factor: Factor, context: FactorContext, keep: ActivationKeep, tx: Tx): Promise<void> {
+    return this.phoneChange.onActivated(factor, context.user, keep, tx);
+  }
 
   startChallenge(factor: Factor, context: FactorContext) {
     const purpose = context.principal.kind === 'mfa' ? context.principal.purpose : 'step_up';
