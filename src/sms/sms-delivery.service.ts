@@ -200,11 +200,6 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
     this.logger.log('outbox resumed');
   }
 
-  /** Forgets in-memory codes, as a process restart would (used by the crash-recovery test). */
-  forgetCodes(): void {
-    this.codes.clear();
-  }
-
   private build(input: {
     userId: string;
     challengeId: string | null;
