@@ -2,8 +2,6 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
-import { InjectConfig } from '../config/config.tokens.js';
-import type { AppConfig } from '../config/app-config.js';
 import { affectedOf } from '../database/query-result.js';
 
 const DAY_MS = 24 * 3600_000;
@@ -36,13 +34,12 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectConfig() private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
-    // Tests call pruneOnce() themselves; every instance may prune, the deletes are idempotent.
-    if (this.config.env === 'test') return;
+    // Every instance may prune, the deletes are idempotent. Tests call pruneOnce() themselves:
+    // the first hourly run comes long after any test has closed its app.
     this.timer = setInterval(() => void this.pruneOnce().catch((e) => this.logger.warn({ err: e }, 'prune failed')), 3600_000);
     this.timer.unref();
   }
