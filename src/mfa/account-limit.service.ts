@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { Database, type Sql } from '../database/database.js';
-import { AttemptBudgetRepository, reservationCte, type BudgetLimits, type Reservation, type ReserveInput } from './attempt-budget.repository.js';
+import { AttemptBudgetRepository, clearCte, reservationCte, type BudgetLimits, type Reservation, type ReserveInput } from './attempt-budget.repository.js';
 import { MfaException, retryAfter } from './mfa.exception.js';
 
 /** NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts on one account. */
@@ -78,6 +78,11 @@ export class AccountLimitService {
   /** A second factor was completed: the run of failures ends (inside the upgrade's transaction). */
   succeeded(userId: string, sql: Sql): Promise<void> {
     return this.budgets.clear(sql, userId);
+  }
+
+  /** `succeeded` as a CTE of the statement that spends the proof, run when `condition` holds (attempt-budget.repository.ts). */
+  successStatement(userId: string, offset: number, condition: string) {
+    return clearCte(userId, offset, condition);
   }
 
   /** The failure was already reserved; this records which factor failed, for the figures and alerts. */

@@ -194,6 +194,19 @@ describe('SMS codes under attack', () => {
     expect(late.body.code).toBe('MFA_CHALLENGE_LOCKED');
   });
 
+  it('the right code ends the account\'s run of failures; a wrong one leaves it', async () => {
+    const user = await userWithSms(t, 'forgetful@example.com');
+    const { mfaToken, challenge } = await loginToChallenge(t, user.email);
+    const right = t.lastCode(user.phone);
+    const wrong = right === '999999' ? '888888' : '999999';
+    expect((await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code: wrong }, mfaToken)).body.code).toBe('MFA_INVALID_CODE');
+    const failures = async () =>
+      (await t.db.query('SELECT failures FROM mfa_attempt_budgets WHERE user_id = $1', [user.userId])).rows.map((r) => r.failures as number);
+    expect(await failures()).toEqual([1]);
+    expect((await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code: right }, mfaToken)).status).toBe(200);
+    expect(await failures()).toEqual([]);
+  });
+
   it('new challenges do not buy new guesses: the account slows down, then stops at 100 failures an hour', async () => {
     const user = await userWithSms(t, 'patient@example.com');
     // Ten failures already this hour: the next guess must wait.

@@ -232,9 +232,9 @@ export class SmsChallengeService implements OnModuleInit {
       challenge,
       factorActive,
       consume: async (tx) => {
-        // Exactly one of many concurrent correct submissions gets the row.
-        if (!(await this.challenges.consume(tx, challenge.id, this.clock.now()))) throw new MfaException('MFA_CHALLENGE_USED');
-        await this.accountLimit.succeeded(binding.userId, tx);
+        // Exactly one of many concurrent correct submissions gets the row; the same statement ends the account's run of failures.
+        const succeeded = this.accountLimit.successStatement(binding.userId, 2, 'EXISTS (SELECT 1 FROM used)');
+        if (!(await this.challenges.consume(tx, challenge.id, this.clock.now(), succeeded))) throw new MfaException('MFA_CHALLENGE_USED');
         await this.audit.record(
           { type: 'mfa.code.verified', userId: binding.userId, meta, metadata: { factorType: 'sms', challengeId: challenge.id } },
           tx,
