@@ -14,6 +14,17 @@ interface Account {
   sessionId: string;
 }
 
+/** Everything one `rotate()` hands out: accounts, tokens of each kind, bad tokens. */
+interface Generation {
+  number: number;
+  user: Account;
+  admin: Account;
+  mfaToken: string;
+  enrollToken: string;
+  others: string[];
+  bad: string[];
+}
+
 /**
  * The tokens the fuzzer sends: one of each real kind, kept valid while the
  * fuzzed requests revoke sessions and consume tokens (a refused real token
@@ -22,7 +33,8 @@ interface Account {
  *
  * Every `rotate()` starts over with new accounts, so per-account counters
  * (failed codes, SMS caps, pending factors) never stop the fuzzer from
- * reaching the routes' own validation.
+ * reaching the routes' own validation. The next generation is made while the
+ * current one is in use, so a rotation does not hold the requests up.
  */
 export class Identities {
   private generation = 0;
@@ -32,6 +44,7 @@ export class Identities {
   private enrollToken = '';
   private renewing = new Map<TokenKind, Promise<void>>();
   private bad: string[] = [];
+  private next: Promise<Generation> | null = null;
   /** How many refused real tokens were minted again. */
   renewals = 0;
   /** Ids, refresh tokens and cursors the server handed out, for the next requests to use. */
@@ -67,21 +80,35 @@ export class Identities {
     return this.bad[n % this.bad.length];
   }
 
-  /** New accounts and tokens of every kind. */
+  /** New accounts and tokens of every kind (made ahead of time since the last rotation), and the next ones started. */
   async rotate(): Promise<void> {
-    this.generation += 1;
-    const stamp = `g${this.generation}-${randomUUID().slice(0, 8)}`;
-    this.user = await this.account(`fuzz-user-${stamp}@fuzz.example`, []);
-    this.admin = await this.account(`fuzz-admin-${stamp}@fuzz.example`, ['admin']);
-    await this.renewMfa();
-    await this.renewEnroll();
+    const next = await (this.next ?? this.makeGeneration(this.generation + 1));
+    this.generation = next.number;
+    this.user = next.user;
+    this.admin = next.admin;
+    this.mfaToken = next.mfaToken;
+    this.enrollToken = next.enrollToken;
+    this.bad = next.bad;
+    for (const userId of next.others) this.remember('userIds', userId);
+    this.next = this.makeGeneration(this.generation + 1);
+    // Awaited at the next rotation; a failure meanwhile is not an unhandled rejection.
+    this.next.catch(() => undefined);
+  }
+
+  private async makeGeneration(number: number): Promise<Generation> {
+    const stamp = `g${number}-${randomUUID().slice(0, 8)}`;
+    const user = await this.account(`fuzz-user-${stamp}@fuzz.example`, []);
+    const admin = await this.account(`fuzz-admin-${stamp}@fuzz.example`, ['admin']);
+    const { user: stepped, mfaToken } = await this.stepUp(user);
+    const enrollToken = (await this.enrolmentToken(admin)) ?? mfaToken;
     // Accounts for admin actions and refresh tokens to rotate: what they do to these sessions leaves the fuzzer's own alone.
+    const others: string[] = [];
     for (let i = 0; i < 2; i++) {
       const other = await this.account(`fuzz-other${i}-${stamp}@fuzz.example`, []);
-      this.remember('userIds', other.userId);
+      others.push(other.userId);
       for (let j = 0; j < 2; j++) await this.session(other, [], { keepRefreshToken: true });
     }
-    this.bad = await this.badTokens();
+    return { number, user: stepped, admin, mfaToken, enrollToken, others, bad: await this.badTokens(stepped) };
   }
 
   /** Called when a real token was refused: mints a new one of that kind unless that already happened. */
@@ -147,35 +174,41 @@ export class Identities {
     return { ...account, accessToken, sessionId: session.id };
   }
 
-  /** A step-up mfaToken of the user's session (purpose step_up: the /auth/mfa/* routes accept it). */
   private async renewMfa(): Promise<void> {
-    let res = await this.t.post('/auth/step-up', undefined, this.user.accessToken);
+    const { user, mfaToken } = await this.stepUp(this.user);
+    this.user = user;
+    this.mfaToken = mfaToken;
+  }
+
+  private async renewEnroll(): Promise<void> {
+    // A fuzzed policy change may have let the admin in without a factor; any mfaToken the guard can refuse will do.
+    this.enrollToken = (await this.enrolmentToken(this.admin)) ?? this.mfaToken;
+  }
+
+  /** A step-up mfaToken of the user's session (purpose step_up: the /auth/mfa/* routes accept it); a new session if that one ended. */
+  private async stepUp(account: Account): Promise<{ user: Account; mfaToken: string }> {
+    let user = account;
+    let res = await this.t.post('/auth/step-up', undefined, user.accessToken);
     if (res.status === 401) {
-      this.user = await this.session(this.user, []);
-      res = await this.t.post('/auth/step-up', undefined, this.user.accessToken);
+      user = await this.session(user, []);
+      res = await this.t.post('/auth/step-up', undefined, user.accessToken);
     }
     if (res.status !== 200) throw new Error(`fuzz setup: step-up: ${res.status} ${res.text}`);
-    this.mfaToken = res.body.mfaToken;
+    return { user, mfaToken: res.body.mfaToken as string };
   }
 
   /** An enrolment mfaToken: the default policy requires MFA of admins, and this admin has no factor yet. */
-  private async renewEnroll(): Promise<void> {
-    const res = await this.t.post('/auth/login', { email: this.admin.email, password: PASSWORD });
-    if (res.status === 200 && typeof res.body.mfaToken === 'string') {
-      this.enrollToken = res.body.mfaToken;
-    } else {
-      // A fuzzed policy change may have let the admin in without a factor; any mfaToken the guard can refuse will do.
-      this.enrollToken = this.mfaToken;
-    }
+  private async enrolmentToken(admin: Account): Promise<string | null> {
+    const res = await this.t.post('/auth/login', { email: admin.email, password: PASSWORD });
+    return res.status === 200 && typeof res.body.mfaToken === 'string' ? (res.body.mfaToken as string) : null;
   }
 
-  private async badTokens(): Promise<string[]> {
+  private async badTokens(user: Account): Promise<string[]> {
     const { signing } = this.t.keys;
     const tokens = this.t.app.get(TokenService);
     const now = Math.floor(this.t.clock.now().getTime() / 1000);
     const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
     const notUuids = ['not-a-uuid', '', '------------------------------------', '00000000000000000000000000000000----', 'ZZZZZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZZZZZZZZZ', '00000000-0000-0000-0000-00000000000g', "1' OR '1'='1", 'a\u0000b', 'x\ud800y', '0'.repeat(40)];
-    const user = this.user;
     const access = { sub: user.userId, sid: user.sessionId, aal: 'aal2' as const, amr: ['pwd' as const, 'sms' as const], authTime: this.t.clock.now(), roles: [] };
 
     /** Claims of our choosing, signed with the app's own key: only the server's checks stand between them and the database. */
