@@ -71,7 +71,10 @@ export class AuditService {
         const batch: unknown[][] = [];
         rows = batch;
         this.pending.set(handle, batch);
-        handle.beforeCommit(() => handle.query(`${INSERT} ${placeholders(batch.length)}`, batch.flat()).then(() => undefined));
+        // Empty when the transaction's last statement carried the events (`carriedBy`).
+        handle.beforeCommit(async () => {
+          if (batch.length > 0) await handle.query(`${INSERT} ${placeholders(batch.length)}`, batch.flat());
+        });
       }
       rows.push(values);
     } else {
@@ -105,6 +108,21 @@ export class AuditService {
       `WITH main AS (${statement.text}), audit AS (${INSERT} ${placeholders(rows.length, offset)}) SELECT * FROM main`,
       [...statement.values, ...rows.flat()],
     );
+  }
+
+  /**
+   * The events recorded so far in `tx`, and `events`, as the CTE `audit` of
+   * the transaction's last statement, its parameters numbered after the
+   * statement's first `offset`: they are written by that statement, and
+   * nothing is left to write before COMMIT (one round trip fewer). The caller
+   * must run the statement in `tx`; a rollback discards the events as usual.
+   */
+  carriedBy(tx: Tx, events: AuditRecord[]): (offset: number) => { text: string; values: unknown[] } {
+    return (offset) => {
+      const batch = this.pending.get(tx);
+      const rows = [...(batch?.splice(0) ?? []), ...events.map((e) => this.valuesOf(e))];
+      return { text: `audit AS (${INSERT} ${placeholders(rows.length, offset)})`, values: rows.flat() };
+    };
   }
 
   private valuesOf(event: AuditRecord): unknown[] {

@@ -81,8 +81,8 @@ export class AccountLimitService {
   }
 
   /** `succeeded` as a CTE of the statement that spends the proof, run when `condition` holds (attempt-budget.repository.ts). */
-  successStatement(userId: string, offset: number, condition: string) {
-    return clearCte(userId, offset, condition);
+  successStatement(userId: string, condition: string) {
+    return clearCte(userId, condition);
   }
 
   /** The failure was already reserved; this records which factor failed, for the figures and alerts. */

@@ -108,8 +108,8 @@ export class AttemptBudgetRepository {
  * `clear` as the CTE `cleared` of a caller's statement, run only when
  * `condition` (SQL over the caller's own CTEs) holds: the spend of a proof and
  * the end of the account's run of failures in one round trip. Its one
- * parameter is numbered after the caller's `offset` parameters.
+ * parameter is numbered after the statement's first `offset`.
  */
-export function clearCte(userId: string, offset: number, condition: string): { text: string; values: unknown[] } {
-  return { text: `cleared AS (DELETE FROM mfa_attempt_budgets WHERE user_id = $${offset + 1} AND ${condition})`, values: [userId] };
+export function clearCte(userId: string, condition: string): (offset: number) => { text: string; values: unknown[] } {
+  return (offset) => ({ text: `cleared AS (DELETE FROM mfa_attempt_budgets WHERE user_id = $${offset + 1} AND ${condition})`, values: [userId] });
 }

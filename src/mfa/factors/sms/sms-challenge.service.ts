@@ -232,13 +232,13 @@ export class SmsChallengeService implements OnModuleInit {
       challenge,
       factorActive,
       consume: async (tx) => {
-        // Exactly one of many concurrent correct submissions gets the row; the same statement ends the account's run of failures.
-        const succeeded = this.accountLimit.successStatement(binding.userId, 2, 'EXISTS (SELECT 1 FROM used)');
-        if (!(await this.challenges.consume(tx, challenge.id, this.clock.now(), succeeded))) throw new MfaException('MFA_CHALLENGE_USED');
-        await this.audit.record(
-          { type: 'mfa.code.verified', userId: binding.userId, meta, metadata: { factorType: 'sms', challengeId: challenge.id } },
-          tx,
-        );
+        // Exactly one of many concurrent correct submissions gets the row. The same statement, the
+        // transaction's last, ends the account's run of failures and writes the login's audit rows.
+        const spent = await this.challenges.consume(tx, challenge.id, this.clock.now(), [
+          this.accountLimit.successStatement(binding.userId, 'EXISTS (SELECT 1 FROM used)'),
+          this.audit.carriedBy(tx, [{ type: 'mfa.code.verified', userId: binding.userId, meta, metadata: { factorType: 'sms', challengeId: challenge.id } }]),
+        ]);
+        if (!spent) throw new MfaException('MFA_CHALLENGE_USED');
         mfaVerificationsTotal.inc({ factor: 'sms', result: 'verified' });
       },
     };

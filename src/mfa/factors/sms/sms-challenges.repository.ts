@@ -137,22 +137,27 @@ export class SmsChallengesRepository {
   }
 
   /**
-   * Spends the challenge and marks its factor used, in one statement, then
-   * runs `andThen` (a CTE built on `used`, such as the end of the account's
-   * run of failures; its parameters come after this statement's two) in the
-   * same statement, in the lock order challenge, factor, then the rest. Of
-   * many concurrent correct submissions exactly one gets the row; returns
-   * false for the others.
+   * Spends the challenge and marks its factor used, in one statement, with
+   * `andThen`'s CTEs (built on `used`: the end of the account's run of
+   * failures, the transaction's audit rows) in the same statement, after the
+   * challenge and the factor in the lock order. Of many concurrent correct
+   * submissions exactly one gets the row; returns false for the others.
    */
-  async consume(sql: Sql, id: string, now: Date, andThen: { text: string; values: unknown[] }): Promise<boolean> {
+  async consume(sql: Sql, id: string, now: Date, andThen: Array<(offset: number) => { text: string; values: unknown[] }>): Promise<boolean> {
+    const values: unknown[] = [id, now];
+    const ctes = andThen.map((build) => {
+      const cte = build(values.length);
+      values.push(...cte.values);
+      return cte.text;
+    });
     const rows = await sql.query(
       `WITH spent AS (
          UPDATE sms_challenges SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL AND expires_at > $2 RETURNING factor_id
        ), used AS (
          UPDATE mfa_factors f SET last_used_at = $2 FROM spent WHERE f.id = spent.factor_id RETURNING f.id
-       ), ${andThen.text}
+       )${ctes.map((c) => `, ${c}`).join('')}
        SELECT id FROM used`,
-      [id, now, ...andThen.values],
+      values,
     );
     return rows.length === 1;
   }
