@@ -85,6 +85,25 @@ describe('the login hot path under concurrency', () => {
     expect(sessions.rows[0].n).toBe(1);
   });
 
+  it('100 parallel challenge starts for one user, from 100 addresses, send no more codes than the hourly cap', async () => {
+    const user = await userWithSms(t, 'sms-pump@example.com');
+    const login = await t.post('/auth/login', { email: user.email, password: PASSWORD });
+    const sentBefore = t.vonage.messages.length; // the enrolment's code counts towards the hour too
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        t.request('POST', '/auth/mfa/challenges', { body: { factorId: user.factorId }, token: login.body.mfaToken, headers: fromIp(i) }),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    expect(count(statuses, 201)).toBe(9);
+    expect(count(statuses, 429)).toBe(91);
+    // Each 201 answered after its code reached the provider.
+    expect(t.vonage.messages.length - sentBefore).toBe(9);
+    const { rows } = await t.db.query('SELECT count(*)::int AS n FROM sms_challenges WHERE user_id = $1', [user.userId]);
+    expect(rows[0].n).toBe(10);
+  });
+
   it('parallel SMS enrolments of one user give no 5xx: one replaces the other', async () => {
     const login = await t.post('/auth/register', { email: 'twice-enrolled@example.com', password: PASSWORD });
     expect(login.status).toBe(201);
