@@ -20,33 +20,68 @@ export class RateCountersRepository {
    * each of `read`, the hits in its buckets from `since` up to now. For a key
    * just hit, the current bucket's count is the one the upsert left, so
    * concurrent reservations each see the others'.
+   *
+   * `read` windows belong to groups (`limits[group]`): `within` says whether
+   * every group's total, this hit included, stays within its limit, and
+   * `then` (CTEs whose writes are made conditional on `when`) runs in the
+   * same statement, so a send is recorded only together with its place
+   * under the caps, in one round trip.
    */
-  async hitAndRead(sql: Sql, hit: CounterWindow[], read: CounterWindow[]): Promise<Map<string, number>> {
+  async hitAndRead(
+    sql: Sql,
+    hit: CounterWindow[],
+    read: Array<CounterWindow & { group: number }>,
+    limits: number[],
+    then?: (offset: number, when: string) => { text: string; values: unknown[] },
+  ): Promise<{ totals: Map<string, number>; within: boolean }> {
     const sorted = [...hit].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const rows = await sql.query<{ key: string; total: number }>(
+    const values: unknown[] = [
+      sorted.map((h) => h.key),
+      sorted.map((h) => h.bucket),
+      read.map((r) => r.key),
+      read.map((r) => r.bucket),
+      read.map((r) => r.since),
+      read.map((r) => r.group + 1),
+      limits,
+    ];
+    const more = then?.(values.length, '(SELECT ok FROM within)');
+    const rows = await sql.query<{ key: string; total: number; within: boolean }>(
       `WITH up AS (
          INSERT INTO rate_counters AS c (key, window_start, hits)
          SELECT k, w, 1 FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS t(k, w, n) ORDER BY n
          ON CONFLICT (key, window_start) DO UPDATE SET hits = c.hits + 1
          RETURNING c.key, c.hits
-       )
-       SELECT r.k AS key,
-              (coalesce((SELECT sum(c.hits) FROM rate_counters c WHERE c.key = r.k AND c.window_start >= r.since AND c.window_start < r.bucket), 0)
-               + coalesce((SELECT up.hits FROM up WHERE up.key = r.k),
-                          (SELECT c.hits FROM rate_counters c WHERE c.key = r.k AND c.window_start = r.bucket), 0))::int AS total
-         FROM unnest($3::text[], $4::timestamptz[], $5::timestamptz[]) AS r(k, bucket, since)`,
-      [sorted.map((h) => h.key), sorted.map((h) => h.bucket), read.map((r) => r.key), read.map((r) => r.bucket), read.map((r) => r.since)],
+       ), totals AS (
+         SELECT r.k AS key, r.g AS grp,
+                (coalesce((SELECT sum(c.hits) FROM rate_counters c WHERE c.key = r.k AND c.window_start >= r.since AND c.window_start < r.bucket), 0)
+                 + coalesce((SELECT up.hits FROM up WHERE up.key = r.k),
+                            (SELECT c.hits FROM rate_counters c WHERE c.key = r.k AND c.window_start = r.bucket), 0))::int AS total
+           FROM unnest($3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[]) AS r(k, bucket, since, g)
+       ), within AS (
+         SELECT coalesce(bool_and(g.total <= l.lim), true) AS ok
+           FROM (SELECT grp, sum(total) AS total FROM totals GROUP BY grp) g
+           JOIN unnest($7::int[]) WITH ORDINALITY AS l(lim, grp) ON l.grp = g.grp
+       )${more ? `, ${more.text}` : ''}
+       SELECT key, total, (SELECT ok FROM within) AS within FROM totals`,
+      [...values, ...(more?.values ?? [])],
     );
-    return new Map(rows.map((r) => [r.key, r.total]));
+    return { totals: new Map(rows.map((r) => [r.key, r.total])), within: rows[0]?.within ?? true };
   }
 
   /** Gives back hits that were refused, so a refused request does not use up anyone's cap. */
   async giveBack(sql: Sql, hit: CounterWindow[]): Promise<void> {
     const sorted = [...hit].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // The rows are locked in key order first, as the upsert locks them: an UPDATE … FROM locks in whatever
+    // order its plan visits them, and two refusals giving back the same rows then deadlock.
     await sql.query(
-      `UPDATE rate_counters c SET hits = c.hits - 1
-         FROM unnest($1::text[], $2::timestamptz[]) AS t(k, w)
-        WHERE c.key = t.k AND c.window_start = t.w AND c.hits > 0`,
+      `WITH locked AS (
+         SELECT c.key, c.window_start FROM rate_counters c
+           JOIN unnest($1::text[], $2::timestamptz[]) AS t(k, w) ON c.key = t.k AND c.window_start = t.w
+          ORDER BY c.key FOR UPDATE OF c
+       )
+       UPDATE rate_counters c SET hits = c.hits - 1
+         FROM locked
+        WHERE c.key = locked.key AND c.window_start = locked.window_start AND c.hits > 0`,
       [sorted.map((h) => h.key), sorted.map((h) => h.bucket)],
     );
   }

@@ -35,18 +35,29 @@ export class SendCapsService {
     private readonly clock: Clock,
   ) {}
 
-  async reserve(input: { userId: string; destinationHash: string; perUser: number; perDestination: number; global: number }): Promise<CapReservation> {
+  /**
+   * Reserves one send under every cap. `then` (CTEs, see
+   * RateCountersRepository.hitAndRead) runs in the same statement and writes
+   * only when the send is within the caps: the challenge and its outbox row
+   * are stored with their place under the caps, or not at all.
+   */
+  async reserve(
+    input: { userId: string; destinationHash: string; perUser: number; perDestination: number; global: number },
+    then?: (offset: number, when: string) => { text: string; values: unknown[] },
+  ): Promise<CapReservation> {
     const now = this.clock.now().getTime();
     const personal = (key: string) => windowOf(key, now, PERSONAL_BUCKET_MS);
     const user = personal(`sms:user:${input.userId}`);
     const destination = personal(`sms:dest:${input.destinationHash}`);
     const shards = GLOBAL_KEYS.map((key) => windowOf(key, now, GLOBAL_BUCKET_MS));
     const hit = [user, destination, shards[randomInt(GLOBAL_SHARDS)]!];
-    const totals = await this.counters.hitAndRead(this.db, hit, [user, destination, ...shards]);
+    // Groups: 0 the user, 1 the number, 2 everyone (all shards together).
+    const read = [{ ...user, group: 0 }, { ...destination, group: 1 }, ...shards.map((s) => ({ ...s, group: 2 }))];
+    const { totals } = await this.counters.hitAndRead(this.db, hit, read, [input.perUser, input.perDestination, input.global], then);
     const sentByUser = totals.get(user.key) ?? 0;
     const sentToDestination = totals.get(destination.key) ?? 0;
     const sentByEveryone = shards.reduce((sum, s) => sum + (totals.get(s.key) ?? 0), 0);
-    // Each total includes this send; it may go when the total stays within the cap.
+    // Each total includes this send; it may go when the total stays within the cap (the same test as the statement's).
     const refusal: CapReservation | null =
       sentByUser > input.perUser
         ? { ok: false, refusedBy: 'user', sentLastHour: sentByUser - 1 }

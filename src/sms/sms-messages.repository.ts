@@ -83,11 +83,15 @@ function toMessage(r: Row): SmsMessage {
 /**
  * The INSERT of one outbox row as a statement another repository can put in
  * a CTE after its own insert (a challenge and its SMS are one statement, so a
- * crash can never leave one without the other). Placeholders start at `offset + 1`.
+ * crash can never leave one without the other). Placeholders start at `offset + 1`;
+ * with `when` (SQL), the row is written only if it holds.
  */
-export function outboxInsert(message: SmsMessage, offset: number): { text: string; values: unknown[] } {
+export function outboxInsert(message: SmsMessage, offset: number, when?: string): { text: string; values: unknown[] } {
   const placeholders = COLUMNS.map((_, i) => `$${offset + i + 1}`).join(', ');
-  return { text: `INSERT INTO sms_messages (${COLUMNS.join(', ')}) VALUES (${placeholders})`, values: valuesOf(message) };
+  const text = when
+    ? `INSERT INTO sms_messages (${COLUMNS.join(', ')}) SELECT ${placeholders} WHERE ${when}`
+    : `INSERT INTO sms_messages (${COLUMNS.join(', ')}) VALUES (${placeholders})`;
+  return { text, values: valuesOf(message) };
 }
 
 /** The SQL of `sms_messages`, the SMS outbox. */

@@ -89,7 +89,7 @@ export class SmsChallengeService implements OnModuleInit {
     if (!policy.allowedFactors.includes('sms') && !context.grandfathered) throw new MfaException('MFA_FACTOR_NOT_ALLOWED');
     // The destination is always the factor's stored, verified number: no request field can redirect a code.
     const e164 = this.factors.phoneOf(factor);
-    await this.assertMaySend(policy, factor, binding.userId, e164);
+    this.assertCountryAllowed(policy, factor);
 
     const now = this.clock.now();
     const code = generateOtpCode(policy.sms.codeLength);
@@ -116,7 +116,9 @@ export class SmsChallengeService implements OnModuleInit {
     };
     const message = this.prepare(challenge.id, factor, e164, code, policy, context);
     try {
-      await this.challenges.insertWithOutbox(this.db, challenge, (offset) => outboxInsert(message, offset));
+      // The caps are reserved and, within them, the challenge and its SMS stored: one statement.
+      const store = this.challenges.insertWithOutbox(challenge, (offset, when) => outboxInsert(message, offset, when));
+      await this.reserveSend(policy, binding.userId, e164, store);
     } catch (error) {
       this.delivery.discard(message);
       // The factor is gone: a concurrent enrolment of the same user replaced this pending one.
@@ -151,7 +153,8 @@ export class SmsChallengeService implements OnModuleInit {
       if (!grandfatheredTypes(policy, active).includes('sms')) throw new MfaException('MFA_FACTOR_NOT_ALLOWED');
     }
     const e164 = this.factors.phoneOf(factor);
-    await this.assertMaySend(policy, factor, binding.userId, e164);
+    this.assertCountryAllowed(policy, factor);
+    await this.reserveSend(policy, binding.userId, e164);
 
     const code = generateOtpCode(challenge.codeLength);
     const message = this.prepare(challenge.id, factor, e164, code, policy, context);
@@ -270,18 +273,33 @@ export class SmsChallengeService implements OnModuleInit {
     return challenge;
   }
 
-  /** Country allow-list, then the hourly caps, each reserved atomically (security.md: SMS abuse). */
-  private async assertMaySend(policy: MfaPolicy, factor: Factor, userId: string, e164: string): Promise<void> {
+  private assertCountryAllowed(policy: MfaPolicy, factor: Factor): void {
     if (!isCountryAllowed(factor.phoneCountry ?? '', policy.sms.allowedCountries)) {
       throw new MfaException('SMS_DESTINATION_NOT_ALLOWED', { detail: 'The MFA policy does not allow SMS to this country.' });
     }
-    const reservation = await this.caps.reserve({
-      userId,
-      destinationHash: this.factors.phoneHash(e164),
-      perUser: policy.sms.maxSendsPerHourPerUser,
-      perDestination: MAX_SENDS_PER_HOUR_PER_DESTINATION,
-      global: this.config.smsHourlyBudget,
-    });
+  }
+
+  /**
+   * The hourly caps, reserved atomically (security.md: SMS abuse); `then`
+   * runs in the same statement and writes only within them
+   * (SendCapsService.reserve).
+   */
+  private async reserveSend(
+    policy: MfaPolicy,
+    userId: string,
+    e164: string,
+    then?: (offset: number, when: string) => { text: string; values: unknown[] },
+  ): Promise<void> {
+    const reservation = await this.caps.reserve(
+      {
+        userId,
+        destinationHash: this.factors.phoneHash(e164),
+        perUser: policy.sms.maxSendsPerHourPerUser,
+        perDestination: MAX_SENDS_PER_HOUR_PER_DESTINATION,
+        global: this.config.smsHourlyBudget,
+      },
+      then,
+    );
     if (reservation.ok) return;
     if (reservation.refusedBy === 'global') {
       // The global circuit breaker: past the hourly budget no code is sent to anyone and operators

@@ -81,18 +81,22 @@ const BOUND = `(($3::uuid IS NOT NULL AND attempt_id = $3) OR ($4::uuid IS NOT N
 @Injectable()
 export class SmsChallengesRepository {
   /**
-   * Inserts the challenge and, in the same statement, the outbox row that
-   * carries its code (`outbox` is the sms module's INSERT, see outboxInsert):
-   * one round trip, atomic without a transaction.
+   * The challenge and the outbox row that carries its code (`outbox` is the
+   * sms module's INSERT, see outboxInsert) as CTEs of the send-caps
+   * statement (SendCapsService.reserve): both are written only `when` the
+   * send is within the caps, in the same round trip, atomic without a
+   * transaction.
    */
-  async insertWithOutbox(sql: Sql, challenge: SmsChallenge, outbox: (offset: number) => { text: string; values: unknown[] }): Promise<void> {
-    const own = valuesOf(challenge);
-    const message = outbox(own.length);
-    await sql.query(
-      `WITH challenge AS (INSERT INTO sms_challenges (${COLUMNS}) VALUES (${own.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id)
-       ${message.text}`,
-      [...own, ...message.values],
-    );
+  insertWithOutbox(challenge: SmsChallenge, outbox: (offset: number, when: string) => { text: string; values: unknown[] }) {
+    return (offset: number, when: string) => {
+      const own = valuesOf(challenge);
+      const message = outbox(offset + own.length, 'EXISTS (SELECT 1 FROM challenge)');
+      return {
+        text: `challenge AS (INSERT INTO sms_challenges (${COLUMNS}) SELECT ${own.map((_, i) => `$${offset + i + 1}`).join(', ')} WHERE ${when} RETURNING id),
+               outbox AS (${message.text})`,
+        values: [...own, ...message.values],
+      };
+    };
   }
 
   async findBound(sql: Sql, id: string, binding: ChallengeBinding): Promise<SmsChallenge | null> {
