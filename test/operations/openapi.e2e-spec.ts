@@ -259,5 +259,6 @@ describe('the OpenAPI document at /docs-json', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+    // Two TypeScript programs are compiled: on a busy machine that alone can take longer than the default 30 s.
+  }, 120_000);
 });
