@@ -10,6 +10,7 @@ import {
   verifyTotp,
   type TotpParams,
 } from '../../src/mfa/factors/totp/totp.js';
+import { RFC4226_CODES, RFC4226_SECRET } from '../support/rfc4226-vectors.js';
 
 /**
  * A cross-check against OATH Toolkit's `oathtool`, a C implementation of
@@ -43,21 +44,6 @@ function oathtoolTotp(
   const time = unixSeconds === 'now' ? [] : ['-N', `@${unixSeconds}`];
   return oathtool([`--totp=${mode}`, '-b', '-d', String(digits), ...time, base32]);
 }
-
-// RFC 4226 Appendix D: secret "12345678901234567890", 6 digits, counters 0..9.
-const RFC4226_SECRET = Buffer.from('12345678901234567890', 'ascii');
-const RFC4226_CODES = [
-  '755224',
-  '287082',
-  '359152',
-  '969429',
-  '338314',
-  '254676',
-  '287922',
-  '162583',
-  '399871',
-  '520489',
-];
 
 describe('interoperability with oathtool', () => {
   it('finds the oathtool binary', () => {

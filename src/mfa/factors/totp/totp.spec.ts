@@ -15,6 +15,7 @@ import {
   type TotpAlgorithm,
   type TotpParams,
 } from './totp.js';
+import { RFC4226_CODES, RFC4226_SECRET } from '../../../../test/support/rfc4226-vectors.js';
 
 /**
  * The reference for cross-checking is otpauth, an HOTP/TOTP implementation
@@ -64,21 +65,6 @@ const RFC6238_VECTORS: Array<[number, TotpAlgorithm, string]> = [
   [20000000000, 'SHA1', '65353130'],
   [20000000000, 'SHA256', '77737706'],
   [20000000000, 'SHA512', '47863826'],
-];
-
-// RFC 4226 Appendix D: secret "12345678901234567890", 6 digits, counters 0..9.
-const RFC4226_SECRET = Buffer.from('12345678901234567890', 'ascii');
-const RFC4226_CODES = [
-  '755224',
-  '287082',
-  '359152',
-  '969429',
-  '338314',
-  '254676',
-  '287922',
-  '162583',
-  '399871',
-  '520489',
 ];
 
 describe('hotp (RFC 4226)', () => {
