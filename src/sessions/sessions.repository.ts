@@ -39,6 +39,22 @@ function toSession(r: Row): Session {
   };
 }
 
+/** A new session's columns $1–$10 (of COLUMNS; the revocation columns start NULL). */
+function valuesOf(session: Session): unknown[] {
+  return [
+    session.id,
+    session.userId,
+    session.aal,
+    session.amr,
+    session.authTime,
+    session.ip,
+    session.userAgent,
+    session.createdAt,
+    session.lastUsedAt,
+    session.expiresAt,
+  ];
+}
+
 /** The SQL of `sessions` and of `refresh_tokens`, which live and die with them. */
 @Injectable()
 export class SessionsRepository {
@@ -49,19 +65,7 @@ export class SessionsRepository {
          INSERT INTO sessions (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL) RETURNING id
        )
        INSERT INTO refresh_tokens (token_hash, session_id, created_at, rotated_at) SELECT $11, id, $8, NULL FROM s`,
-      [
-        session.id,
-        session.userId,
-        session.aal,
-        session.amr,
-        session.authTime,
-        session.ip,
-        session.userAgent,
-        session.createdAt,
-        session.lastUsedAt,
-        session.expiresAt,
-        refreshTokenHash,
-      ],
+      [...valuesOf(session), refreshTokenHash],
     );
   }
 
@@ -83,20 +87,7 @@ export class SessionsRepository {
          RETURNING id
        )
        INSERT INTO refresh_tokens (token_hash, session_id, created_at, rotated_at) SELECT $11::text, id, $8::timestamptz, NULL FROM s RETURNING session_id`,
-      [
-        session.id,
-        session.userId,
-        session.aal,
-        session.amr,
-        session.authTime,
-        session.ip,
-        session.userAgent,
-        session.createdAt,
-        session.lastUsedAt,
-        session.expiresAt,
-        refreshTokenHash,
-        attemptId,
-      ],
+      [...valuesOf(session), refreshTokenHash, attemptId],
     );
     return rows.length === 1;
   }

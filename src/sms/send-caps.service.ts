@@ -53,20 +53,18 @@ export class SendCapsService {
     const hit = [user, destination, shards[randomInt(GLOBAL_SHARDS)]!];
     // Groups: 0 the user, 1 the number, 2 everyone (all shards together).
     const read = [{ ...user, group: 0 }, { ...destination, group: 1 }, ...shards.map((s) => ({ ...s, group: 2 }))];
-    const { totals } = await this.counters.hitAndRead(this.db, hit, read, [input.perUser, input.perDestination, input.global], then);
+    const { totals, within } = await this.counters.hitAndRead(this.db, hit, read, [input.perUser, input.perDestination, input.global], then);
+    if (within) return { ok: true };
+    // Refused (`then` wrote nothing): which cap, from the totals, each of which includes this send.
     const sentByUser = totals.get(user.key) ?? 0;
     const sentToDestination = totals.get(destination.key) ?? 0;
     const sentByEveryone = shards.reduce((sum, s) => sum + (totals.get(s.key) ?? 0), 0);
-    // Each total includes this send; it may go when the total stays within the cap (the same test as the statement's).
-    const refusal: CapReservation | null =
+    const refusal: CapReservation =
       sentByUser > input.perUser
         ? { ok: false, refusedBy: 'user', sentLastHour: sentByUser - 1 }
         : sentToDestination > input.perDestination
           ? { ok: false, refusedBy: 'destination', sentLastHour: sentToDestination - 1 }
-          : sentByEveryone > input.global
-            ? { ok: false, refusedBy: 'global', sentLastHour: sentByEveryone - 1 }
-            : null;
-    if (!refusal) return { ok: true };
+          : { ok: false, refusedBy: 'global', sentLastHour: sentByEveryone - 1 };
     await this.counters.giveBack(this.db, hit);
     return refusal;
   }
