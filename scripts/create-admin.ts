@@ -31,7 +31,7 @@ async function main(): Promise<number> {
         config,
         keys: await resolveKeys(config),
         databaseUrl: database.url,
-        smsWorkerIntervalMs: 0,
+        backgroundJobs: false,
       }),
       { logger: false, abortOnError: false },
     );

@@ -1,13 +1,11 @@
 import type { Writable } from 'node:stream';
-import type { Clock } from './common/clock.js';
 import type { AppConfig } from './config/app-config.js';
 import type { AppKeys } from './config/keys.js';
-import type { SmsSender } from './sms/sms-sender.js';
 
 /**
  * Everything resolved before Nest starts: configuration, keys and the
- * database URL, plus the collaborators a test may replace (a clock it moves,
- * an SMS sender, a log stream it reads).
+ * database URL, and where the logs go. Tests replace collaborators (the clock,
+ * the SMS sender, the rate-limit scale) with `overrideProvider`, not here.
  */
 export interface AppRuntime {
   config: AppConfig;
@@ -15,11 +13,7 @@ export interface AppRuntime {
   databaseUrl: string;
   /** False in cluster workers: the primary applied the migrations before forking them. */
   runMigrations?: boolean;
-  clock?: Clock;
-  smsSender?: SmsSender;
+  /** False for one-shot commands (admin:create): no outbox worker, lease renewal or retention runs. */
+  backgroundJobs?: boolean;
   logStream?: Writable;
-  /** Outbox worker period; 0 disables it so a test can drive `pollOnce()` itself. */
-  smsWorkerIntervalMs?: number;
-  /** Multiplies every rate limit; tests that fire hundreds of requests from one address raise it. */
-  rateLimitScale?: number;
 }

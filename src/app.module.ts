@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
@@ -8,9 +9,8 @@ import type { AppRuntime } from './app-runtime.js';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
-import { SystemClock } from './common/clock.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
-import { RATE_LIMIT_SCALE, RateLimitGuard } from './common/http/rate-limit.guard.js';
+import { RateLimitGuard, rateLimitScaleProvider } from './common/http/rate-limit.guard.js';
 import { RedisThrottlerStorage } from './common/http/redis-throttler.storage.js';
 import { loggerOptions } from './common/logging.js';
 import { rateLimitKey } from './common/http/rate-limit-key.js';
@@ -29,7 +29,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        CoreModule.register(runtime, runtime.clock ?? new SystemClock()),
+        CoreModule.register(runtime),
         LoggerModule.forRoot(loggerOptions(runtime.config, runtime.logStream)),
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSourceOptions(runtime.databaseUrl, { poolSize: runtime.config.databasePoolSize }),
@@ -59,10 +59,12 @@ export class AppModule {
         HealthModule,
         AdminModule.register(runtime),
         MaintenanceModule,
+        // The outbox worker, lease renewal and retention; not for one-shot commands.
+        ...(runtime.backgroundJobs === false ? [] : [ScheduleModule.forRoot()]),
       ],
       providers: [
         // Guards run in this order: throttling first, so floods are turned away before any token work.
-        { provide: RATE_LIMIT_SCALE, useValue: runtime.rateLimitScale ?? 1 },
+        rateLimitScaleProvider,
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],

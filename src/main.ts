@@ -32,8 +32,8 @@ async function main(): Promise<void> {
     ? { url: workerDatabaseUrl, embedded: false, stop: async () => undefined }
     : await resolveDatabase(config, log);
   const app = await createApp({ config, keys, databaseUrl: database.url, runMigrations: !workerDatabaseUrl, logStream });
-  await app.listen(config.port);
-  if (!cluster.isWorker) log(`${config.appName} listening on http://localhost:${config.port} (docs at /docs)`);
+  await app.listen(config.http.port);
+  if (!cluster.isWorker) log(`${config.appName} listening on http://localhost:${config.http.port} (docs at /docs)`);
 
   // Graceful shutdown: stop accepting, let in-flight requests finish, close the pool, then the database.
   let stopping = false;
@@ -73,7 +73,7 @@ async function primary(config: AppConfig): Promise<void> {
   const fork = () => cluster.fork({ [WORKER_DATABASE_URL]: database.url });
   cluster.on('listening', () => {
     if (++listening === config.webConcurrency) {
-      log(`${config.appName} listening on http://localhost:${config.port} with ${config.webConcurrency} workers (docs at /docs)`);
+      log(`${config.appName} listening on http://localhost:${config.http.port} with ${config.webConcurrency} workers (docs at /docs)`);
     }
   });
   cluster.on('exit', (worker, code, signal) => {

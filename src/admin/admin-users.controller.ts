@@ -1,13 +1,19 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '../vocabulary/access.decorators.js';
 import type { AccessPrincipal } from '../vocabulary/principal.js';
+import { CommonException } from '../common/errors/problem.exception.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
+import { UuidParam } from '../common/http/uuid-param.js';
+import { MfaException } from '../mfa/mfa.exception.js';
 import { AdminUsersService } from './admin-users.service.js';
 import { UserDetailsDto, UserPageDto } from './dto/admin-responses.dto.js';
 import { UserSearchDto } from './dto/admin-users.dto.js';
 
 /** Helping users: reading needs an aal2 admin; every change also needs a recent second factor. */
+const noSuchUser = () => new CommonException('NOT_FOUND', { detail: 'No such user.' });
+const noSuchFactor = () => new MfaException('NOT_FOUND', { detail: 'No such factor.' });
+
 @ApiTags('admin')
 @ApiBearerAuth()
 @Controller('admin/users')
@@ -26,7 +32,7 @@ export class AdminUsersController {
   @Authenticated({ aal: 2, roles: ['admin'] })
   @ApiOperation({ summary: 'A user with factors (masked), lock state and sessions' })
   @ApiOkResponse({ type: UserDetailsDto, description: 'The user' })
-  details(@Param('id') id: string) {
+  details(@UuidParam('id', noSuchUser) id: string) {
     return this.admin.details(id);
   }
 
@@ -35,7 +41,7 @@ export class AdminUsersController {
   @HttpCode(204)
   @ApiOperation({ summary: "Remove every factor, revoke every session, notify the user" })
   @ApiNoContentResponse({ description: 'Factors removed, sessions revoked, the user notified (audited)' })
-  async reset(@Param('id') id: string, @CurrentPrincipal() admin: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
+  async reset(@UuidParam('id', noSuchUser) id: string, @CurrentPrincipal() admin: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
     await this.admin.resetMfa(id, admin.userId, meta);
   }
 
@@ -45,8 +51,8 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'Remove one factor of a user' })
   @ApiNoContentResponse({ description: 'Removed (audited)' })
   async removeFactor(
-    @Param('id') id: string,
-    @Param('factorId') factorId: string,
+    @UuidParam('id', noSuchUser) id: string,
+    @UuidParam('factorId', noSuchFactor) factorId: string,
     @CurrentPrincipal() admin: AccessPrincipal,
     @ReqMeta() meta: RequestMeta,
   ): Promise<void> {
@@ -58,7 +64,7 @@ export class AdminUsersController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Clear the account-level second-factor lock' })
   @ApiNoContentResponse({ description: 'Unlocked (audited)' })
-  async unlock(@Param('id') id: string, @CurrentPrincipal() admin: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
+  async unlock(@UuidParam('id', noSuchUser) id: string, @CurrentPrincipal() admin: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
     await this.admin.unlock(id, admin.userId, meta);
   }
 
@@ -67,7 +73,7 @@ export class AdminUsersController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Sign the user out everywhere' })
   @ApiNoContentResponse({ description: 'Every session revoked (audited)' })
-  async revokeSessions(@Param('id') id: string, @CurrentPrincipal() admin: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
+  async revokeSessions(@UuidParam('id', noSuchUser) id: string, @CurrentPrincipal() admin: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
     await this.admin.revokeSessions(id, admin.userId, meta);
   }
 }

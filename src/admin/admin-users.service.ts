@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -8,7 +9,7 @@ import { CommonException } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { AccountLimitService } from '../mfa/account-limit.service.js';
 import { FactorManagementService } from '../mfa/factor-management.service.js';
-import { isUuid, MfaFactorsService, toFactorView } from '../mfa/mfa-factors.service.js';
+import { MfaFactorsService, toFactorView } from '../mfa/mfa-factors.service.js';
 import { User } from '../users/user.entity.js';
 import { normaliseEmail, UsersService } from '../users/users.service.js';
 import { decodeKeysetCursor, encodeKeysetCursor, POSITION_SQL } from './keyset-cursor.js';
@@ -39,7 +40,7 @@ export class AdminUsersService {
   /** Keyset pagination by (created_at, id), newest first; the cursor is opaque to clients. */
   async search(query: { email?: string; cursor?: string; limit?: number }) {
     const limit = query.limit ?? 20;
-    const after = query.cursor === undefined ? null : decodeKeysetCursor(query.cursor, isUuid);
+    const after = query.cursor === undefined ? null : decodeKeysetCursor(query.cursor, (id) => isUUID(id));
     const pattern = query.email ? `%${escapeLike(normaliseEmail(query.email))}%` : null;
     const rows: UserRow[] = await this.dataSource.query(
       `SELECT id, email, roles, created_at, ${POSITION_SQL} AS position FROM users
@@ -111,7 +112,7 @@ export class AdminUsersService {
   }
 
   private async requireUser(userId: string): Promise<User> {
-    const user = isUuid(userId) ? await this.users.findById(userId) : null;
+    const user = await this.users.findById(userId);
     if (!user) throw new CommonException('NOT_FOUND', { detail: 'No such user.' });
     return user;
   }

@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
-import { InjectConfig } from '../config/config.tokens.js';
-import type { AppConfig } from '../config/app-config.js';
+import { InjectSmsConfig } from '../config/config.tokens.js';
+import type { SmsConfig } from '../config/app-config.js';
 import { AlertService } from './alert.service.js';
 
 /** Failed second-factor attempts across all accounts in ten minutes that count as a spike. */
@@ -25,14 +25,14 @@ export class AbuseMonitorService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectSmsConfig() private readonly sms: SmsConfig,
     private readonly alerts: AlertService,
     private readonly clock: Clock,
   ) {}
 
   /** One country taking a large share of the hourly SMS budget is the mark of SMS pumping. */
   countryThreshold(): number {
-    return Math.max(10, Math.floor(this.config.smsHourlyBudget / 5));
+    return Math.max(10, Math.floor(this.sms.hourlyBudget / 5));
   }
 
   afterSmsSent(country: string): Promise<void> {

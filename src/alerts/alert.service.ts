@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
-import { InjectConfig } from '../config/config.tokens.js';
-import type { AppConfig } from '../config/app-config.js';
+import { InjectAlertsConfig, InjectConfig } from '../config/config.tokens.js';
+import type { AlertsConfig, AppConfig } from '../config/app-config.js';
 
 export type AlertKind = 'sms_budget_exhausted' | 'sms_country_spike' | 'lockout_wave' | 'failed_verify_spike';
 
@@ -20,6 +20,7 @@ export class AlertService {
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
+    @InjectAlertsConfig() private readonly alerts: AlertsConfig,
     private readonly clock: Clock,
   ) {}
 
@@ -31,7 +32,7 @@ export class AlertService {
     if (last !== undefined && now - last < QUIET_SECONDS * 1000) return false;
     this.lastFired.set(key, now);
     this.logger.warn({ alert: kind, ...details }, summary);
-    const url = this.config.alertWebhookUrl;
+    const url = this.alerts.webhookUrl;
     if (url) {
       try {
         await fetch(url, {

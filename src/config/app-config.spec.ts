@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './app-config.js';
 describe('loadConfig', () => {
   it('needs nothing but NODE_ENV=development in development', () => {
     const config = loadConfig({ NODE_ENV: 'development' });
-    expect(config).toMatchObject({ env: 'development', port: 3000, databaseUrl: null, sms: { provider: 'console' } });
+    expect(config).toMatchObject({ env: 'development', http: { port: 3000 }, databaseUrl: null, sms: { provider: 'console' } });
   });
 
   it('lists every problem at once', () => {
@@ -40,9 +40,9 @@ describe('loadConfig', () => {
 
   it('reads TRUST_PROXY as a number of hops', () => {
     const withProxy = (value?: string) => loadConfig({ NODE_ENV: 'test', ...(value ? { TRUST_PROXY: value } : {}) });
-    expect(withProxy().trustProxyHops).toBe(0);
-    expect(withProxy('true').trustProxyHops).toBe(1);
-    expect(withProxy('2').trustProxyHops).toBe(2);
+    expect(withProxy().http.trustProxyHops).toBe(0);
+    expect(withProxy('true').http.trustProxyHops).toBe(1);
+    expect(withProxy('2').http.trustProxyHops).toBe(2);
     expect(() => withProxy('everyone')).toThrow(ConfigError);
   });
 });
@@ -57,8 +57,8 @@ describe('key configuration', () => {
       JWT_PRIVATE_KEY: oneLine(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
       JWT_PREVIOUS_PUBLIC_KEYS: oneLine(publicKey.export({ type: 'spki', format: 'pem' }).toString()),
     });
-    expect(config.keys.jwtPrivateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
-    expect(config.keys.jwtPreviousPublicKeysPem).toHaveLength(1);
+    expect(config.tokens.jwtPrivateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(config.tokens.jwtPreviousPublicKeysPem).toHaveLength(1);
     const { resolveKeys } = await import('./keys.js');
     const keys = await resolveKeys({ ...config, env: 'test' });
     expect(keys.signing.alg).toBe('EdDSA');
@@ -142,7 +142,7 @@ describe('production transport', () => {
       ALERT_WEBHOOK_URL: 'https://hooks.example.com/sesame',
     });
     expect(config.sms.vonage.restHost).toBe('https://rest.nexmo.com');
-    expect(config.alertWebhookUrl).toBe('https://hooks.example.com/sesame');
+    expect(config.alerts.webhookUrl).toBe('https://hooks.example.com/sesame');
     for (const url of ['http://127.0.0.1:8080', 'http://localhost:8080', 'http://[::1]:8080']) {
       expect(problemsOf({ ...production, VONAGE_REST_HOST: url, ALERT_WEBHOOK_URL: url })).toEqual([]);
     }

@@ -8,9 +8,14 @@ import { z } from 'zod';
  */
 export type RuntimeEnv = 'development' | 'test' | 'production';
 
+/**
+ * The whole configuration, validated at once. Process-wide values sit at the
+ * top; each feature reads its own section, injected on its own (config.tokens.ts).
+ */
 export interface AppConfig {
   env: RuntimeEnv;
-  port: number;
+  /** Shown to users: in every SMS, as the TOTP issuer, in alerts. */
+  appName: string;
   databaseUrl: string | null;
   /** Pooled Postgres connections per process. */
   databasePoolSize: number;
@@ -19,35 +24,53 @@ export interface AppConfig {
   redisUrl: string | null;
   dataDir: string;
   logLevel: string;
+  bootstrapAdmin: { email: string; password: string } | null;
+  http: HttpConfig;
+  tokens: TokensConfig;
+  sms: SmsConfig;
+  webauthn: WebauthnConfig;
+  alerts: AlertsConfig;
+  metrics: MetricsAccess;
+}
+
+export interface HttpConfig {
+  port: number;
   trustProxyHops: number;
   corsOrigins: string[];
   bodyLimitBytes: number;
-  appName: string;
-  sms: {
-    provider: 'console' | 'vonage';
-    /** Serve GET /dev/sms (the console sender's recent messages): only with NODE_ENV=development set explicitly. */
-    devOutbox: boolean;
-    webOtpDomain: string;
-    vonage: { apiKey: string; apiSecret: string; from: string; restHost: string; signatureSecret: string | null };
-  };
-  keys: {
-    /** PEM (PKCS#8) Ed25519 or P-256 private key; null → generated into the data directory (not in production). */
-    jwtPrivateKeyPem: string | null;
-    /**
-     * Public keys (PEM) of earlier signing keys, still published and accepted
-     * until the tokens they signed have expired: rotation by `kid`.
-     */
-    jwtPreviousPublicKeysPem: string[];
-    /** Root secret from which the HMAC and encryption keys are derived; null → generated (not in production). */
-    appSecret: string | null;
-  };
-  bootstrapAdmin: { email: string; password: string } | null;
-  /** Receives alerts (SMS budget exhausted…) as JSON POSTs; null → alerts go to the log only. */
-  alertWebhookUrl: string | null;
+}
+
+export interface TokensConfig {
+  /** PEM (PKCS#8) Ed25519 or P-256 private key; null → generated into the data directory (not in production). */
+  jwtPrivateKeyPem: string | null;
+  /**
+   * Public keys (PEM) of earlier signing keys, still published and accepted
+   * until the tokens they signed have expired: rotation by `kid`.
+   */
+  jwtPreviousPublicKeysPem: string[];
+  /** Root secret from which the HMAC and encryption keys are derived; null → generated (not in production). */
+  appSecret: string | null;
+}
+
+export interface SmsConfig {
+  provider: 'console' | 'vonage';
+  /** Serve GET /dev/sms (the console sender's recent messages): only with NODE_ENV=development set explicitly. */
+  devOutbox: boolean;
+  webOtpDomain: string;
   /** Codes sent per hour across all users before SMS stops (toll-fraud circuit breaker). */
-  smsHourlyBudget: number;
-  webauthn: { rpId: string; rpName: string; origins: string[] };
-  metrics: MetricsAccess;
+  hourlyBudget: number;
+  vonage: { apiKey: string; apiSecret: string; from: string; restHost: string; signatureSecret: string | null };
+}
+
+export interface WebauthnConfig {
+  rpId: string;
+  rpName: string;
+  origins: string[];
+}
+
+export interface AlertsConfig {
+  /** Receives alerts (SMS budget exhausted…) as JSON POSTs; null → alerts go to the log only. */
+  webhookUrl: string | null;
 }
 
 /**
@@ -182,7 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = e.PORT;
   return {
     env: runtimeEnv,
-    port,
+    appName: e.APP_NAME ?? 'Sesame',
     databaseUrl: e.DATABASE_URL ?? null,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     // Production uses every core by default. Development keeps one process: the console SMS
@@ -191,14 +214,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: e.REDIS_URL ?? null,
     dataDir: e.DATA_DIR ?? '.data',
     logLevel: e.LOG_LEVEL ?? (runtimeEnv === 'test' ? 'silent' : 'info'),
-    trustProxyHops,
-    corsOrigins,
-    bodyLimitBytes: parseSize(e.BODY_LIMIT ?? '64kb'),
-    appName: e.APP_NAME ?? 'Sesame',
+    bootstrapAdmin:
+      e.BOOTSTRAP_ADMIN_EMAIL && e.BOOTSTRAP_ADMIN_PASSWORD
+        ? { email: e.BOOTSTRAP_ADMIN_EMAIL, password: e.BOOTSTRAP_ADMIN_PASSWORD }
+        : null,
+    http: {
+      port,
+      trustProxyHops,
+      corsOrigins,
+      bodyLimitBytes: parseSize(e.BODY_LIMIT ?? '64kb'),
+    },
+    tokens: {
+      jwtPrivateKeyPem: unescapeNewlines(e.JWT_PRIVATE_KEY) ?? null,
+      jwtPreviousPublicKeysPem: splitPems(unescapeNewlines(e.JWT_PREVIOUS_PUBLIC_KEYS)),
+      appSecret: e.APP_SECRET ?? null,
+    },
     sms: {
       provider: smsProvider ?? 'vonage',
       devOutbox: smsProvider === 'console' && e.NODE_ENV === 'development',
       webOtpDomain: e.WEBOTP_DOMAIN ?? 'localhost',
+      hourlyBudget: e.SMS_HOURLY_BUDGET ?? 1000,
       vonage: {
         apiKey: e.VONAGE_API_KEY ?? '',
         apiSecret: e.VONAGE_API_SECRET ?? '',
@@ -207,22 +242,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         signatureSecret: e.VONAGE_SIGNATURE_SECRET ?? null,
       },
     },
-    keys: {
-      jwtPrivateKeyPem: unescapeNewlines(e.JWT_PRIVATE_KEY) ?? null,
-      jwtPreviousPublicKeysPem: splitPems(unescapeNewlines(e.JWT_PREVIOUS_PUBLIC_KEYS)),
-      appSecret: e.APP_SECRET ?? null,
-    },
-    bootstrapAdmin:
-      e.BOOTSTRAP_ADMIN_EMAIL && e.BOOTSTRAP_ADMIN_PASSWORD
-        ? { email: e.BOOTSTRAP_ADMIN_EMAIL, password: e.BOOTSTRAP_ADMIN_PASSWORD }
-        : null,
-    alertWebhookUrl: e.ALERT_WEBHOOK_URL ?? null,
-    smsHourlyBudget: e.SMS_HOURLY_BUDGET ?? 1000,
     webauthn: {
       rpId: e.WEBAUTHN_RP_ID ?? 'localhost',
       rpName: e.WEBAUTHN_RP_NAME ?? e.APP_NAME ?? 'Sesame',
       origins: origins.length > 0 ? origins : [`http://localhost:${port}`],
     },
+    alerts: { webhookUrl: e.ALERT_WEBHOOK_URL ?? null },
     metrics: e.METRICS_TOKEN
       ? { mode: 'token', token: e.METRICS_TOKEN }
       : production

@@ -35,8 +35,8 @@ export interface AppKeys {
  * restart; tests generate fresh ones in memory.
  */
 export async function resolveKeys(config: AppConfig): Promise<AppKeys> {
-  let pem = config.keys.jwtPrivateKeyPem;
-  let secret = config.keys.appSecret;
+  let pem = config.tokens.jwtPrivateKeyPem;
+  let secret = config.tokens.appSecret;
   if (config.env === 'development') {
     const dir = join(config.dataDir, 'keys');
     pem ??= await readOrCreate(join(dir, 'jwt-signing-key.pem'), () => generateSigningPem());
@@ -46,7 +46,7 @@ export async function resolveKeys(config: AppConfig): Promise<AppKeys> {
   secret ??= randomBytes(48).toString('base64url');
   return {
     signing: await signingKeyFromPem(pem),
-    previous: await Promise.all(config.keys.jwtPreviousPublicKeysPem.map(verificationKeyFromPem)),
+    previous: await Promise.all(config.tokens.jwtPreviousPublicKeysPem.map(verificationKeyFromPem)),
     ...deriveSecrets(secret),
   };
 }

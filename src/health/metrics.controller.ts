@@ -5,8 +5,8 @@ import { register, collectDefaultMetrics } from 'prom-client';
 import { Public } from '../vocabulary/access.decorators.js';
 import { CommonException } from '../common/errors/problem.exception.js';
 import { ApiProblems } from '../common/openapi/api-problems.decorator.js';
-import type { AppConfig } from '../config/app-config.js';
-import { InjectConfig } from '../config/config.tokens.js';
+import type { MetricsAccess } from '../config/app-config.js';
+import { InjectMetricsConfig } from '../config/config.tokens.js';
 
 let defaultsCollected = false;
 
@@ -23,12 +23,12 @@ export class MetricsController {
   /** SHA-256 of the token, so the comparison is over equal lengths and takes the same time whatever is sent. */
   private readonly tokenDigest: Buffer | null;
 
-  constructor(@InjectConfig() private readonly config: AppConfig) {
+  constructor(@InjectMetricsConfig() private readonly access: MetricsAccess) {
     if (!defaultsCollected) {
       collectDefaultMetrics({ prefix: 'sesame_' });
       defaultsCollected = true;
     }
-    this.tokenDigest = config.metrics.mode === 'token' ? digest(config.metrics.token) : null;
+    this.tokenDigest = access.mode === 'token' ? digest(access.token) : null;
   }
 
   @Get()
@@ -40,7 +40,7 @@ export class MetricsController {
   @ApiOkResponse({ description: 'The metrics', content: { 'text/plain': { schema: { type: 'string' }, example: '# HELP sesame_sms_messages_total SMS messages by outcome\n# TYPE sesame_sms_messages_total counter\nsesame_sms_messages_total{provider="vonage",country="GB",status="sent"} 120\n' } } })
   @ApiProblems('UNAUTHENTICATED', 'NOT_FOUND')
   metrics(@Headers('authorization') authorization?: string): Promise<string> {
-    const access = this.config.metrics;
+    const access = this.access;
     // Answered like any unknown route, so the endpoint does not announce itself.
     if (access.mode === 'off') throw new CommonException('NOT_FOUND');
     if (access.mode === 'token' && !this.presents(authorization)) {

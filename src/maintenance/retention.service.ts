@@ -1,4 +1,5 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
@@ -28,24 +29,21 @@ export const RETENTION = [
 
 /** Hourly clean-up of expired one-time state, so tables stay small and indexes stay hot. */
 @Injectable()
-export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
+export class RetentionService {
   private readonly logger = new Logger('Retention');
-  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
   ) {}
 
-  onApplicationBootstrap(): void {
-    // Every instance may prune, the deletes are idempotent. Tests call pruneOnce() themselves:
-    // the first hourly run comes long after any test has closed its app.
-    this.timer = setInterval(() => void this.pruneOnce().catch((e) => this.logger.warn({ err: e }, 'prune failed')), 3600_000);
-    this.timer.unref();
-  }
-
-  onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
+  /**
+   * Every instance may prune, the deletes are idempotent. Tests call pruneOnce() themselves:
+   * the first hourly run comes long after any test has closed its app.
+   */
+  @Interval('retention', 3600_000)
+  async pruneOnSchedule(): Promise<void> {
+    await this.pruneOnce().catch((e: unknown) => this.logger.warn({ err: e }, 'prune failed'));
   }
 
   async pruneOnce(): Promise<Record<string, number>> {

@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
@@ -59,7 +60,7 @@ export class MfaFactorsService extends FactorDirectory {
 
   /** The factor if it belongs to this user; null otherwise (callers answer 404 either way). */
   async findOwned(userId: string, factorId: string, sql: Sql = this.db): Promise<Factor | null> {
-    if (!isUuid(factorId)) return null;
+    if (!isUUID(factorId)) return null;
     return this.repository.findOwned(sql, userId, factorId);
   }
 
@@ -107,6 +108,3 @@ export class MfaFactorsService extends FactorDirectory {
   }
 }
 
-export function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-}

@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
@@ -40,7 +41,7 @@ export class LoginAttemptsService {
     options: { allowConsumed?: boolean } = {},
   ): Promise<{ attempt: LoginAttemptRecord; user: UserProfile } | null> {
     // Both come from a signed token, but are still parsed before they reach SQL.
-    if (!isUuid(id) || !isUuid(userId)) return null;
+    if (!isUUID(id) || !isUUID(userId)) return null;
     const found = await this.attempts.findWithUser(this.db, id, userId, this.clock.now());
     if (!found) return null;
     const { attempt } = found;
@@ -61,8 +62,3 @@ export class LoginAttemptsService {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function isUuid(value: string): boolean {
-  return UUID.test(value);
-}

@@ -6,9 +6,9 @@ import { Public } from '../vocabulary/access.decorators.js';
 import { Clock } from '../common/clock.js';
 import { CommonException, validationFailed } from '../common/errors/problem.exception.js';
 import { ApiProblems } from '../common/openapi/api-problems.decorator.js';
-import { InjectConfig } from '../config/config.tokens.js';
+import { InjectSmsConfig } from '../config/config.tokens.js';
 import { VonageDeliveryReceiptDto } from './dto/sms.dto.js';
-import type { AppConfig } from '../config/app-config.js';
+import type { SmsConfig } from '../config/app-config.js';
 import { smsMessagesTotal } from './sms-metrics.js';
 import { isValidVonageSignature } from './vonage-signature.js';
 
@@ -25,7 +25,7 @@ const MAX_SKEW_SECONDS = 300;
 export class DeliveryReceiptController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectSmsConfig() private readonly sms: SmsConfig,
     private readonly clock: Clock,
   ) {}
 
@@ -41,7 +41,7 @@ export class DeliveryReceiptController {
   @ApiProblems('UNAUTHENTICATED')
   async receive(@Body() body: unknown): Promise<void> {
     const params = flatStrings(body);
-    const secret = this.config.sms.vonage.signatureSecret;
+    const secret = this.sms.vonage.signatureSecret;
     if (!secret || !isValidVonageSignature(params, secret)) {
       throw new CommonException('UNAUTHENTICATED', { detail: 'Invalid webhook signature.' });
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
 import { AbuseMonitorService } from '../alerts/abuse-monitor.service.js';
 import { AuditService, type AuditRecord } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
@@ -11,8 +12,12 @@ import type { SmsMessage, SmsMessageKind } from './sms-message.entity.js';
 import { SmsMessagesRepository, type FinishPatch } from './sms-messages.repository.js';
 import { smsMessagesTotal } from './sms-metrics.js';
 
-/** How often the outbox worker looks for due messages; 0 turns the worker off (tests drive it by hand). */
-export const SMS_WORKER_INTERVAL_MS = Symbol('SMS_WORKER_INTERVAL_MS');
+/**
+ * The outbox worker's name in Nest's SchedulerRegistry: it looks for due
+ * messages every second. A test that drives `pollOnce()` itself deletes it there.
+ */
+export const SMS_OUTBOX_WORKER = 'sms-outbox-worker';
+const WORKER_INTERVAL_MS = 1000;
 
 /** Attempts per message before it is given up as failed. */
 export const MAX_SEND_ATTEMPTS = 5;
@@ -66,14 +71,14 @@ export type CodeReissuer = (challengeId: string, tx: Tx) => Promise<string | nul
  * the code is gone, so the worker issues a fresh one for the same challenge.
  */
 @Injectable()
-export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestroy {
+export class SmsDeliveryService implements OnModuleDestroy {
   private readonly logger = new Logger('SmsDelivery');
   private readonly codes = new Map<string, string>();
   /** Rows this process is sending right now; their leases are renewed by the heartbeat. */
   private readonly inFlight = new Set<string>();
   private reissuer: CodeReissuer | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
+  /** Set on shutdown: a scheduled tick that fires after it does nothing. */
+  private stopped = false;
   private polling: Promise<void> | null = null;
   /** Polls are failing because the database cannot be reached; said once, not once a second. */
   private paused = false;
@@ -86,7 +91,6 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly monitor: AbuseMonitorService,
-    @Inject(SMS_WORKER_INTERVAL_MS) private readonly workerIntervalMs: number,
   ) {}
 
   /** The challenge side registers how to reissue a lost code (keeps this module free of MFA imports). */
@@ -94,24 +98,22 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
     this.reissuer = reissuer;
   }
 
-  onApplicationBootstrap(): void {
-    this.heartbeat = setInterval(() => void this.renewLeases(), HEARTBEAT_MS);
-    this.heartbeat.unref();
-    if (this.workerIntervalMs <= 0) return;
-    this.timer = setInterval(
-      () =>
-        void this.pollOnce().then(
-          () => this.pollSucceeded(),
-          (e: unknown) => this.pollFailed(e),
-        ),
-      this.workerIntervalMs,
+  @Interval(SMS_OUTBOX_WORKER, WORKER_INTERVAL_MS)
+  async pollOnSchedule(): Promise<void> {
+    if (this.stopped) return;
+    await this.pollOnce().then(
+      () => this.pollSucceeded(),
+      (e: unknown) => this.pollFailed(e),
     );
-    this.timer.unref();
+  }
+
+  @Interval(HEARTBEAT_MS)
+  async renewLeasesOnSchedule(): Promise<void> {
+    if (!this.stopped) await this.renewLeases();
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.stopped = true;
     await this.polling;
   }
 

@@ -4,16 +4,15 @@ import type { AppRuntime } from '../app-runtime.js';
 import { ConsoleSmsSender } from './console-sms.sender.js';
 import { DeliveryReceiptController } from './delivery-receipt.controller.js';
 import { DevSmsController } from './dev-sms.controller.js';
-import { SMS_WORKER_INTERVAL_MS, SmsDeliveryService } from './sms-delivery.service.js';
+import { SmsDeliveryService } from './sms-delivery.service.js';
 import { SmsMessagesRepository } from './sms-messages.repository.js';
 import { SendCapsService } from './send-caps.service.js';
 import { RateCountersRepository } from '../common/rate-counters.repository.js';
 import { SmsSender } from './sms-sender.js';
 import { VonageSmsSender } from './vonage-sms.sender.js';
 
-/** Chooses the SMS provider adapter from configuration (a test may inject its own). */
+/** Chooses the SMS provider adapter from configuration (a test overrides the SmsSender provider instead). */
 export function createSmsSender(runtime: AppRuntime): SmsSender {
-  if (runtime.smsSender) return runtime.smsSender;
   const { sms, env } = runtime.config;
   if (sms.provider === 'vonage') {
     return new VonageSmsSender({
@@ -36,7 +35,6 @@ export class SmsModule {
     const sender = createSmsSender(runtime);
     const providers: Provider[] = [
       { provide: SmsSender, useValue: sender },
-      { provide: SMS_WORKER_INTERVAL_MS, useValue: runtime.smsWorkerIntervalMs ?? 1000 },
       SmsDeliveryService,
       SmsMessagesRepository,
       SendCapsService,

@@ -3,7 +3,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 describe('per-IP throttling', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ runtime: { rateLimitScale: 1 } });
+    t = await startTestApp({ overrides: { rateLimitScale: 1 } });
   });
   afterAll(async () => {
     await t.close();

@@ -71,7 +71,7 @@ describe('fuzzing every operation', () => {
       JWT_PRIVATE_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       APP_SECRET: randomBytes(32).toString('base64url'),
     };
-    t = await startTestApp({ env, runtime: { rateLimitScale: RATE_LIMIT_SCALE } });
+    t = await startTestApp({ env, overrides: { rateLimitScale: RATE_LIMIT_SCALE } });
     for (let i = 0; i < appThreads; i++) {
       threads.push(await startAppThread({ env: { NODE_ENV: 'test', ...env }, databaseUrl: t.databaseUrl, rateLimitScale: RATE_LIMIT_SCALE }));
     }

@@ -57,14 +57,17 @@ const { Writable } = require('node:stream');
 register('data:text/javascript,' + encodeURIComponent(workerData.loader));
 (async () => {
   const root = workerData.root;
-  const { createApp } = await import(root + '/src/bootstrap.ts');
+  const { createTestApplication } = await import(root + '/test/support/test-application.ts');
   const { loadConfig } = await import(root + '/src/config/app-config.ts');
   const { resolveKeys } = await import(root + '/src/config/keys.ts');
   const config = loadConfig(workerData.env);
   const keys = await resolveKeys(config);
   const errors = [];
   const logStream = new Writable({ write(chunk, _e, cb) { const line = String(chunk); if (line.includes('"level":50')) errors.push(line); cb(); } });
-  const app = await createApp({ config, keys, databaseUrl: workerData.databaseUrl, runMigrations: false, logStream, rateLimitScale: workerData.rateLimitScale, smsWorkerIntervalMs: 0 });
+  const app = await createTestApplication(
+    { config, keys, databaseUrl: workerData.databaseUrl, runMigrations: false, logStream },
+    { rateLimitScale: workerData.rateLimitScale, smsWorker: false },
+  );
   await app.listen(0, '127.0.0.1');
   parentPort.postMessage({ url: (await app.getUrl()).replace('[::1]', '127.0.0.1') });
   parentPort.on('message', async (message) => {

@@ -104,7 +104,7 @@ describe('SMS delivery across a crash', () => {
     // Instance A: healthy enrolment, then a login whose SMS send never completes.
     const a = await startSmsTestApp();
     const account = await userWithSms(a, 'crash@example.com');
-    const b = await startSmsTestApp({ sharing: a, vonage: a.vonage, runtime: { smsSender: new DyingSender() } });
+    const b = await startSmsTestApp({ sharing: a, vonage: a.vonage, overrides: { smsSender: new DyingSender() } });
     const login = await b.post('/auth/login', { email: account.email, password: 'correct horse battery' });
     const abort = new AbortController();
     const pending = fetch(`${b.url}/auth/mfa/challenges`, {

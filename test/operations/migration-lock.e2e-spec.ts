@@ -35,8 +35,7 @@ describe('migrations at start, several instances at once', () => {
     const database = await createTestDatabase();
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'warn' });
     const keys = await resolveKeys(config);
-    const start = () =>
-      createApp({ config, keys, databaseUrl: database.url, logStream: discard(), smsWorkerIntervalMs: 0 });
+    const start = () => createApp({ config, keys, databaseUrl: database.url, logStream: discard() });
     const apps = await Promise.allSettled([start(), start()]);
     try {
       expect(apps.map((a) => (a.status === 'rejected' ? String(a.reason) : 'up'))).toEqual(['up', 'up']);

@@ -14,8 +14,8 @@ describe('rate limits shared through Redis', () => {
     if (!redisUrl) throw new Error('REDIS_URL must point at a Redis server for this suite (npm run test:redis)');
     // A fresh key prefix per run is not needed: the tracker is the client IP and the route,
     // so each run uses a TRUST_PROXY address of its own.
-    a = await startTestApp({ env: { REDIS_URL: redisUrl, TRUST_PROXY: '1' }, runtime: { rateLimitScale: 1 } });
-    b = await startTestApp({ sharing: a, env: { REDIS_URL: redisUrl, TRUST_PROXY: '1' }, runtime: { rateLimitScale: 1 } });
+    a = await startTestApp({ env: { REDIS_URL: redisUrl, TRUST_PROXY: '1' }, overrides: { rateLimitScale: 1 } });
+    b = await startTestApp({ sharing: a, env: { REDIS_URL: redisUrl, TRUST_PROXY: '1' }, overrides: { rateLimitScale: 1 } });
   });
   afterAll(async () => {
     await b?.close();

@@ -84,7 +84,7 @@ describe('a 10 s database outage under load', () => {
     // The suite's database, and every connection to it (the app's and the test's), go through the proxy.
     process.env.SESAME_TEST_ADMIN_URL = TcpProxy.urlThrough(sharedAdminUrl, proxy.port);
     try {
-      t = await startSmsTestApp({ runtime: { smsWorkerIntervalMs: 1000 } });
+      t = await startSmsTestApp({ overrides: { smsWorker: true } });
     } finally {
       process.env.SESAME_TEST_ADMIN_URL = sharedAdminUrl;
     }

@@ -24,7 +24,7 @@ export async function startSmsTestApp(options: TestAppOptions & { vonage?: FakeV
       WEBOTP_DOMAIN: 'auth.example.com',
       ...options.env,
     },
-    runtime: { smsWorkerIntervalMs: 0, ...options.runtime },
+    overrides: { smsWorker: false, ...options.overrides },
   });
   const closeApp = t.close;
   return Object.assign(t, {

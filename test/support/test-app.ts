@@ -2,10 +2,10 @@ import { Writable } from 'node:stream';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import pg from 'pg';
 import type { AppRuntime } from '../../src/app-runtime.js';
-import { createApp } from '../../src/bootstrap.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { resolveKeys, type AppKeys } from '../../src/config/keys.js';
 import { FakeClock } from './fake-clock.js';
+import { createTestApplication, type TestOverrides } from './test-application.js';
 import { createTestDatabase } from './test-database.js';
 
 export interface HttpResult<T = any> {
@@ -37,6 +37,8 @@ export interface TestAppOptions {
   /** Run against another app's database and keys, as a second instance (or a restarted process) would. */
   sharing?: TestApp;
   runtime?: Partial<Omit<AppRuntime, 'config' | 'keys' | 'databaseUrl'>>;
+  /** Providers to replace; the clock is always a FakeClock (`t.clock`) and limits are scaled by 100 unless given. */
+  overrides?: Omit<TestOverrides, 'clock'>;
   configure?: (config: AppConfig) => void;
 }
 
@@ -57,15 +59,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       callback();
     },
   });
-  const app = await createApp({
-    config,
-    keys,
-    databaseUrl: database.url,
-    clock,
-    logStream,
-    rateLimitScale: 100,
-    ...options.runtime,
-  });
+  const app = await createTestApplication(
+    { config, keys, databaseUrl: database.url, logStream, ...options.runtime },
+    { clock, rateLimitScale: 100, ...options.overrides },
+  );
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const db = new pg.Pool({ connectionString: database.url, max: 4 });

@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock.js';
 import type { AccessPrincipal } from '../../vocabulary/principal.js';
@@ -27,7 +28,7 @@ export class JwtStrategy extends TokenStrategy<AccessPrincipal>('jwt') {
     if (
       typeof sub !== 'string' ||
       typeof sid !== 'string' ||
-      !UUID.test(sid) ||
+      !isUUID(sid) ||
       (aal !== 'aal1' && aal !== 'aal2') ||
       !Array.isArray(amr) ||
       typeof auth_time !== 'number' ||
@@ -51,4 +52,3 @@ export class JwtStrategy extends TokenStrategy<AccessPrincipal>('jwt') {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

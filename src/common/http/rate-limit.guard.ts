@@ -5,18 +5,20 @@ import {
   getStorageToken,
   ThrottlerGuard,
   type ThrottlerModuleOptions,
+  type ThrottlerRequest,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
-import type { ThrottlerRequest } from '@nestjs/throttler/dist/throttler.guard.interface.js';
 
 export const RATE_LIMIT_SCALE = Symbol('RATE_LIMIT_SCALE');
 
 /**
- * Per-IP throttling (@nestjs/throttler) with one twist: every limit, the
- * default and each route's @Throttle, is multiplied by a scale that is 1 in
- * production. Load and concurrency tests, which fire hundreds of requests from
- * one loopback address, raise it; the throttling tests keep it at 1.
+ * Multiplies every limit, the default and each route's @Throttle. It is 1:
+ * load and concurrency tests, which fire hundreds of requests from one
+ * loopback address, override this provider; the throttling tests keep it.
  */
+export const rateLimitScaleProvider = { provide: RATE_LIMIT_SCALE, useValue: 1 };
+
+/** Per-IP throttling (@nestjs/throttler), with every limit multiplied by RATE_LIMIT_SCALE. */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
   constructor(

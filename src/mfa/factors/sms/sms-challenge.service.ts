@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { AbuseMonitorService } from '../../../alerts/abuse-monitor.service.js';
@@ -6,8 +7,8 @@ import { AuditService } from '../../../audit/audit.service.js';
 import { Clock } from '../../../common/clock.js';
 import { SecretsService } from '../../../common/crypto/secrets.service.js';
 import type { RequestMeta } from '../../../common/http/request-meta.js';
-import { InjectConfig } from '../../../config/config.tokens.js';
-import type { AppConfig } from '../../../config/app-config.js';
+import { InjectConfig, InjectSmsConfig } from '../../../config/config.tokens.js';
+import type { AppConfig, SmsConfig } from '../../../config/app-config.js';
 import { Database, type Tx } from '../../../database/database.js';
 import { PolicyService } from '../../../policy/policy.service.js';
 import type { MfaPolicy } from '../../../policy/mfa-policy.js';
@@ -23,7 +24,7 @@ import { reservationOf } from '../../attempt-budget.repository.js';
 import type { ChallengeBinding } from '../../challenge-binding.js';
 import type { Factor } from '../../factor.entity.js';
 import { MfaException, retryAfter } from '../../mfa.exception.js';
-import { isUuid, MfaFactorsService } from '../../mfa-factors.service.js';
+import { MfaFactorsService } from '../../mfa-factors.service.js';
 import { mfaVerificationsTotal } from '../../mfa-metrics.js';
 import { generateOtpCode, isWellFormedCode } from './otp-code.js';
 import type { ChallengePurpose, SmsChallenge } from './sms-challenge.entity.js';
@@ -62,6 +63,7 @@ export class SmsChallengeService implements OnModuleInit {
     private readonly db: Database,
     private readonly challenges: SmsChallengesRepository,
     @InjectConfig() private readonly config: AppConfig,
+    @InjectSmsConfig() private readonly sms: SmsConfig,
     private readonly factors: MfaFactorsService,
     private readonly delivery: SmsDeliveryService,
     private readonly caps: SendCapsService,
@@ -188,7 +190,7 @@ export class SmsChallengeService implements OnModuleInit {
    * can never exceed any of the caps (security.md).
    */
   async check(challengeId: string, code: string, binding: ChallengeBinding, meta: RequestMeta): Promise<VerifiedSmsCode> {
-    if (!isUuid(challengeId)) throw new MfaException('NOT_FOUND');
+    if (!isUUID(challengeId)) throw new MfaException('NOT_FOUND');
     // The reservation and the challenge's count in one statement; the count happens only if the reservation was granted.
     const { reservation, counted } = await this.challenges.countAttempt(
       this.db,
@@ -249,7 +251,7 @@ export class SmsChallengeService implements OnModuleInit {
 
   /** Whether a challenge id is one of this user's, and whether it was used (for a completed login attempt). */
   async stateOf(challengeId: string, binding: ChallengeBinding): Promise<'none' | 'open' | 'consumed'> {
-    if (!isUuid(challengeId)) return 'none';
+    if (!isUUID(challengeId)) return 'none';
     const challenge = await this.challenges.findBound(this.db, challengeId, binding);
     return !challenge ? 'none' : challenge.consumedAt ? 'consumed' : 'open';
   }
@@ -266,7 +268,7 @@ export class SmsChallengeService implements OnModuleInit {
   }
 
   private async findBound(challengeId: string, binding: ChallengeBinding): Promise<SmsChallenge> {
-    if (!isUuid(challengeId)) throw new MfaException('NOT_FOUND');
+    if (!isUUID(challengeId)) throw new MfaException('NOT_FOUND');
     // Another user's challenge, or one from another login attempt, does not exist for this caller.
     const challenge = await this.challenges.findBound(this.db, challengeId, binding);
     if (!challenge) throw new MfaException('NOT_FOUND');
@@ -296,7 +298,7 @@ export class SmsChallengeService implements OnModuleInit {
         destinationHash: this.factors.phoneHash(e164),
         perUser: policy.sms.maxSendsPerHourPerUser,
         perDestination: MAX_SENDS_PER_HOUR_PER_DESTINATION,
-        global: this.config.smsHourlyBudget,
+        global: this.sms.hourlyBudget,
       },
       then,
     );
@@ -306,7 +308,7 @@ export class SmsChallengeService implements OnModuleInit {
       // are alerted, so a pumping attack costs at most one hour's budget.
       await this.alerts.raise('sms_budget_exhausted', 'SMS hourly budget reached: codes are no longer sent', {
         sentLastHour: reservation.sentLastHour,
-        budget: this.config.smsHourlyBudget,
+        budget: this.sms.hourlyBudget,
       });
       throw new MfaException('RATE_LIMITED', {
         detail: 'Codes by SMS are temporarily unavailable. Use another factor or try again later.',
@@ -343,7 +345,7 @@ export class SmsChallengeService implements OnModuleInit {
       appName: this.config.appName,
       code,
       ttlMinutes: Math.max(1, Math.round(policy.sms.ttlSeconds / 60)),
-      webOtpDomain: this.config.sms.webOtpDomain,
+      webOtpDomain: this.sms.webOtpDomain,
       locale,
     });
     return this.delivery.prepareOtp({

@@ -1,10 +1,10 @@
+import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Clock } from '../../../common/clock.js';
 import { rowsOf } from '../../../database/query-result.js';
-import { isUuid } from '../../mfa-factors.service.js';
 import type { ChallengeBinding } from '../../challenge-binding.js';
 import { CEREMONY_TIMEOUT_SECONDS } from './webauthn-relying-party.service.js';
 import { WebauthnChallenge, type WebauthnChallengePurpose } from './webauthn-challenge.entity.js';
@@ -53,14 +53,14 @@ export class WebauthnChallengesService {
 
   /** For the verify route's dispatch: whether an id is one of this user's authentication challenges, and whether it was spent. */
   async state(challengeId: string, userId: string): Promise<'none' | 'open' | 'consumed'> {
-    if (!isUuid(challengeId)) return 'none';
+    if (!isUUID(challengeId)) return 'none';
     const row = await this.dataSource.manager.findOneBy(WebauthnChallenge, { id: challengeId, userId, purpose: 'authenticate' });
     return !row ? 'none' : row.consumedAt ? 'consumed' : 'open';
   }
 
   /** An authentication challenge of this caller's login attempt or session; null for anyone else's. */
   async findBound(challengeId: string, binding: ChallengeBinding): Promise<WebauthnChallenge | null> {
-    if (!isUuid(challengeId)) return null;
+    if (!isUUID(challengeId)) return null;
     const row = await this.dataSource.manager.findOneBy(WebauthnChallenge, { id: challengeId, userId: binding.userId, purpose: 'authenticate' });
     return row && isBoundTo(row, binding) ? row : null;
   }

@@ -9,8 +9,8 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import type { AppConfig } from '../../../config/app-config.js';
-import { InjectConfig } from '../../../config/config.tokens.js';
+import type { WebauthnConfig } from '../../../config/app-config.js';
+import { InjectWebauthnConfig } from '../../../config/config.tokens.js';
 import type { CredentialDeviceType } from './webauthn-credential.entity.js';
 import { failureOf, knownTransports, type CeremonyFailure } from './webauthn-response.js';
 
@@ -55,12 +55,12 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; failure: Ceremony
 export class WebauthnRelyingPartyService {
   private readonly logger = new Logger('WebAuthn');
 
-  constructor(@InjectConfig() private readonly config: AppConfig) {}
+  constructor(@InjectWebauthnConfig() private readonly webauthn: WebauthnConfig) {}
 
   registrationOptions(user: { id: string; email: string }, exclude: StoredCredential[]): Promise<PublicKeyCredentialCreationOptionsJSON> {
     return generateRegistrationOptions({
-      rpName: this.config.webauthn.rpName,
-      rpID: this.config.webauthn.rpId,
+      rpName: this.webauthn.rpName,
+      rpID: this.webauthn.rpId,
       userName: user.email,
       userDisplayName: user.email,
       // WebAuthn §14.6.1: the user handle carries no personal data, so it is the account id, not the email.
@@ -75,7 +75,7 @@ export class WebauthnRelyingPartyService {
 
   authenticationOptions(credential: StoredCredential): Promise<PublicKeyCredentialRequestOptionsJSON> {
     return generateAuthenticationOptions({
-      rpID: this.config.webauthn.rpId,
+      rpID: this.webauthn.rpId,
       allowCredentials: [{ id: credential.credentialId, transports: credential.transports }],
       timeout: CEREMONY_TIMEOUT_SECONDS * 1000,
       userVerification: 'preferred',
@@ -88,8 +88,8 @@ export class WebauthnRelyingPartyService {
       const result = await verifyRegistrationResponse({
         response,
         expectedChallenge,
-        expectedOrigin: this.config.webauthn.origins,
-        expectedRPID: this.config.webauthn.rpId,
+        expectedOrigin: this.webauthn.origins,
+        expectedRPID: this.webauthn.rpId,
         // The password was the first factor; the key is the second, user verification or not (NIST SP 800-63B §5.1.7).
         requireUserVerification: false,
       });
@@ -130,8 +130,8 @@ export class WebauthnRelyingPartyService {
       const result = await verifyAuthenticationResponse({
         response,
         expectedChallenge,
-        expectedOrigin: this.config.webauthn.origins,
-        expectedRPID: this.config.webauthn.rpId,
+        expectedOrigin: this.webauthn.origins,
+        expectedRPID: this.webauthn.rpId,
         credential: {
           id: credential.credentialId,
           publicKey: new Uint8Array(credential.publicKey),
