@@ -1,4 +1,3 @@
-import { isUUID } from 'class-validator';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -13,6 +12,7 @@ import { MfaFactorsService, toFactorView } from '../mfa/mfa-factors.service.js';
 import { User } from '../users/user.entity.js';
 import { normaliseEmail, UsersService } from '../users/users.service.js';
 import { decodeKeysetCursor, encodeKeysetCursor, POSITION_SQL } from './keyset-cursor.js';
+import { isUuid } from '../common/validation/fields.js';
 
 interface UserRow {
   id: string;
@@ -40,7 +40,7 @@ export class AdminUsersService {
   /** Keyset pagination by (created_at, id), newest first; the cursor is opaque to clients. */
   async search(query: { email?: string; cursor?: string; limit?: number }) {
     const limit = query.limit ?? 20;
-    const after = query.cursor === undefined ? null : decodeKeysetCursor(query.cursor, (id) => isUUID(id));
+    const after = query.cursor === undefined ? null : decodeKeysetCursor(query.cursor, (id) => isUuid(id));
     const pattern = query.email ? `%${escapeLike(normaliseEmail(query.email))}%` : null;
     const rows: UserRow[] = await this.dataSource.query(
       `SELECT id, email, roles, created_at, ${POSITION_SQL} AS position FROM users

@@ -1,4 +1,3 @@
-import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
@@ -9,6 +8,7 @@ import { FactorDirectory, type FactorSummary } from './factor-directory.js';
 import type { FactorType } from '../vocabulary/factor-type.js';
 import type { Factor } from './factor.entity.js';
 import { FactorsRepository } from './factors.repository.js';
+import { isUuid } from '../common/validation/fields.js';
 
 /** A factor as the owner (or an admin) sees it. */
 export interface FactorView {
@@ -60,7 +60,7 @@ export class MfaFactorsService extends FactorDirectory {
 
   /** The factor if it belongs to this user; null otherwise (callers answer 404 either way). */
   async findOwned(userId: string, factorId: string, sql: Sql = this.db): Promise<Factor | null> {
-    if (!isUUID(factorId)) return null;
+    if (!isUuid(factorId)) return null;
     return this.repository.findOwned(sql, userId, factorId);
   }
 

@@ -1,4 +1,3 @@
-import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
@@ -6,6 +5,7 @@ import { Database, type Sql } from '../database/database.js';
 import type { UserProfile } from '../vocabulary/principal.js';
 import type { MfaPurpose } from '../vocabulary/assurance.js';
 import { LoginAttemptsRepository, type LoginAttemptRecord } from './login-attempts.repository.js';
+import { isUuid } from '../common/validation/fields.js';
 
 /**
  * The server-side half of mfaTokens. A token is usable while its attempt row
@@ -41,7 +41,7 @@ export class LoginAttemptsService {
     options: { allowConsumed?: boolean } = {},
   ): Promise<{ attempt: LoginAttemptRecord; user: UserProfile } | null> {
     // Both come from a signed token, but are still parsed before they reach SQL.
-    if (!isUUID(id) || !isUUID(userId)) return null;
+    if (!isUuid(id) || !isUuid(userId)) return null;
     const found = await this.attempts.findWithUser(this.db, id, userId, this.clock.now());
     if (!found) return null;
     const { attempt } = found;

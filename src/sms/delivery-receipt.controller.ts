@@ -5,12 +5,14 @@ import type { DataSource } from 'typeorm';
 import { Public } from '../vocabulary/access.decorators.js';
 import { Clock } from '../common/clock.js';
 import { CommonException, validationFailed } from '../common/errors/problem.exception.js';
+import { parseOrRefuse } from '../common/validation/parse.js';
 import { ApiProblems } from '../common/openapi/api-problems.decorator.js';
 import { InjectSmsConfig } from '../config/config.tokens.js';
 import { VonageDeliveryReceiptDto } from './dto/sms.dto.js';
 import type { SmsConfig } from '../config/app-config.js';
 import { smsMessagesTotal } from './sms-metrics.js';
 import { isValidVonageSignature } from './vonage-signature.js';
+import { z } from 'zod';
 
 /** How far a receipt's signing time may be from ours (security.md: webhooks checked for freshness). */
 const MAX_SKEW_SECONDS = 300;
@@ -40,7 +42,7 @@ export class DeliveryReceiptController {
   @ApiNoContentResponse({ description: 'Recorded (or already recorded)' })
   @ApiProblems('UNAUTHENTICATED')
   async receive(@Body() body: unknown): Promise<void> {
-    const params = flatStrings(body);
+    const params = parseOrRefuse(receiptFields, body);
     const secret = this.sms.vonage.signatureSecret;
     if (!secret || !isValidVonageSignature(params, secret)) {
       throw new CommonException('UNAUTHENTICATED', { detail: 'Invalid webhook signature.' });
@@ -72,19 +74,14 @@ export class DeliveryReceiptController {
   }
 }
 
-/** A receipt is a flat map of short strings; anything else is not one. */
-function flatStrings(body: unknown): Record<string, string> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw validationFailed([{ field: 'body', message: 'must be a JSON object' }]);
-  }
-  const entries = Object.entries(body as Record<string, unknown>);
-  if (entries.length > 40) throw validationFailed([{ field: 'body', message: 'has too many fields' }]);
-  const out: Record<string, string> = {};
-  for (const [key, value] of entries) {
-    if (typeof value !== 'string' && typeof value !== 'number') throw validationFailed([{ field: key, message: 'must be a string' }]);
-    const text = String(value);
-    if (text.length > 512 || key.length > 64) throw validationFailed([{ field: key, message: 'is too long' }]);
-    out[key] = text;
-  }
-  return out;
-}
+/** A receipt is a flat map of short strings (numbers read as text); anything else is not one. */
+const receiptFields = z
+  .record(
+    z.string().max(64, 'is too long'),
+    z
+      .union([z.string(), z.number()], { error: 'must be a string' })
+      .transform(String)
+      .pipe(z.string().max(512, 'is too long')),
+    { error: 'must be a JSON object' },
+  )
+  .refine((fields) => Object.keys(fields).length <= 40, 'has too many fields');

@@ -1,25 +1,11 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+import { queryInt, text } from '../../common/validation/fields.js';
 
-export class UserSearchDto {
-  @ApiPropertyOptional({ description: 'Part of the email address (case-insensitive)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(254)
-  email?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-}
+export class UserSearchDto extends createZodDto(
+  z.strictObject({
+    email: text(254).optional().meta({ description: 'Part of the email address (case-insensitive)' }),
+    cursor: text(200).optional(),
+    limit: queryInt(1, 100).optional().meta({ default: 20 }),
+  }),
+) {}

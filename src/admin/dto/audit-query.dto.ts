@@ -1,79 +1,39 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  isISO8601,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  ValidateBy,
-} from 'class-validator';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
 import { validationFailed } from '../../common/errors/problem.exception.js';
+import { queryInt, text } from '../../common/validation/fields.js';
 
-/**
- * A date (`2025-01-31`, midnight UTC) or a date-time with its offset. A
- * date-time without one is refused rather than read in the server's zone,
- * so the same query means the same window wherever it runs.
- */
-const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 const INSTANT_MESSAGE = 'must be an ISO-8601 date (2025-01-31) or date-time with offset (2025-01-31T12:00:00Z)';
 
-/** The shape above, and a real calendar date (2025-02-30 matches the shape; only the strict check refuses it). */
-function IsInstant(): PropertyDecorator {
-  return ValidateBy({
-    name: 'isInstant',
-    validator: {
-      validate: (value: unknown) =>
-        typeof value === 'string' && INSTANT.test(value) && isISO8601(value, { strict: true, strictSeparator: true }),
-      defaultMessage: () => INSTANT_MESSAGE,
-    },
-  });
-}
+/**
+ * A date (`2025-01-31`, midnight UTC) or a date-time with its offset, on a
+ * real calendar day (2025-02-30 is refused). A date-time without an offset is
+ * refused rather than read in the server's zone, so the same query means the
+ * same window wherever it runs.
+ */
+const instant = z.union([z.iso.date(), z.iso.datetime({ offset: true }), z.iso.datetime({ offset: true, precision: -1 })], {
+  error: INSTANT_MESSAGE,
+});
 
 /** A time window `[from, to)`, shared by the admin reports. */
-export class TimeRangeQueryDto {
-  @ApiPropertyOptional({ example: '2025-01-01', description: 'Inclusive start (ISO-8601)' })
-  @IsOptional()
-  @IsInstant()
-  from?: string;
+const timeRange = z.strictObject({
+  from: instant.optional().meta({ example: '2025-01-01', description: 'Inclusive start (ISO-8601)' }),
+  to: instant.optional().meta({ example: '2025-02-01T00:00:00Z', description: 'Exclusive end (ISO-8601)' }),
+});
 
-  @ApiPropertyOptional({ example: '2025-02-01T00:00:00Z', description: 'Exclusive end (ISO-8601)' })
-  @IsOptional()
-  @IsInstant()
-  to?: string;
-}
+export class TimeRangeQueryDto extends createZodDto(timeRange) {}
 
-export class AuditQueryDto extends TimeRangeQueryDto {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Events about this account' })
-  @IsOptional()
-  @IsUUID('all', { message: 'must be a UUID' })
-  userId?: string;
-
-  @ApiPropertyOptional({ example: 'mfa.code.failed' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  @Matches(/^[a-z._]+$/, { message: 'must be an event type such as mfa.code.failed' })
-  type?: string;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-}
+export class AuditQueryDto extends createZodDto(
+  timeRange.extend({
+    userId: z.uuid({ error: 'must be a UUID' }).optional().meta({ description: 'Events about this account' }),
+    type: text(64)
+      .regex(/^[a-z._]+$/, 'must be an event type such as mfa.code.failed')
+      .optional()
+      .meta({ example: 'mfa.code.failed' }),
+    cursor: text(200).optional().meta({ description: 'nextCursor of the previous page' }),
+    limit: queryInt(1, 200).optional().meta({ default: 50 }),
+  }),
+) {}
 
 /** The window of a validated query as instants; refuses an empty or inverted one. */
 export function timeRangeOf(query: TimeRangeQueryDto): { from: Date | null; to: Date | null } {

@@ -1,44 +1,21 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
-import { IsEmailAddress } from '../../users/email-address.js';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+import { text } from '../../common/validation/fields.js';
+import { emailAddress } from '../../users/email-address.js';
 
-export class RegisterDto {
-  @ApiProperty({ example: 'ada@example.com' })
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
-  @IsString()
-  @MaxLength(254)
-  @IsEmailAddress()
-  email: string;
+export class RegisterDto extends createZodDto(
+  z.strictObject({
+    email: z.string().trim().max(254).pipe(emailAddress).meta({ example: 'ada@example.com' }),
+    password: z.string().min(1).max(512).meta({ description: '8 to 128 characters are accepted as a password' }),
+    phone: text(32).optional().meta({ example: '+447700900123', description: 'E.164; enrolled as an SMS factor after verification' }),
+  }),
+) {}
 
-  @ApiProperty({ minLength: 8, maxLength: 128 })
-  @IsString()
-  @Length(1, 512)
-  password: string;
+export class LoginDto extends createZodDto(
+  z.strictObject({
+    email: z.string().trim().max(254).meta({ example: 'ada@example.com' }),
+    password: text(512),
+  }),
+) {}
 
-  @ApiPropertyOptional({ example: '+447700900123', description: 'E.164; enrolled as an SMS factor after verification' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(32)
-  phone?: string;
-}
-
-export class LoginDto {
-  @ApiProperty({ example: 'ada@example.com' })
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
-  @IsString()
-  @MaxLength(254)
-  email: string;
-
-  @ApiProperty()
-  @IsString()
-  @MaxLength(512)
-  password: string;
-}
-
-export class RefreshDto {
-  @ApiProperty()
-  @IsString()
-  @MaxLength(128)
-  refreshToken: string;
-}
+export class RefreshDto extends createZodDto(z.strictObject({ refreshToken: text(128) })) {}

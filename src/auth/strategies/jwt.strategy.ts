@@ -1,4 +1,3 @@
-import { isUUID } from 'class-validator';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock.js';
 import type { AccessPrincipal } from '../../vocabulary/principal.js';
@@ -6,6 +5,7 @@ import { SessionsService } from '../../sessions/sessions.service.js';
 import { ACCESS_TOKEN } from '../../tokens/token.service.js';
 import { VerificationKeys } from '../../tokens/verification-keys.js';
 import { TokenStrategy } from './token.strategy.js';
+import { isUuid } from '../../common/validation/fields.js';
 
 /**
  * Access tokens (`typ: at+jwt`, audience `sesame`). The token must still
@@ -28,7 +28,7 @@ export class JwtStrategy extends TokenStrategy<AccessPrincipal>('jwt') {
     if (
       typeof sub !== 'string' ||
       typeof sid !== 'string' ||
-      !isUUID(sid) ||
+      !isUuid(sid) ||
       (aal !== 'aal1' && aal !== 'aal2') ||
       !Array.isArray(amr) ||
       typeof auth_time !== 'number' ||

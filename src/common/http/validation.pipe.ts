@@ -1,10 +1,14 @@
-import { Injectable, ValidationPipe, type ArgumentMetadata, type PipeTransform, type ValidationError } from '@nestjs/common';
+import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { isZodDto } from 'nestjs-zod/dto';
+import type { ZodType } from 'zod';
 import { validationFailed, type FieldError } from '../errors/problem.exception.js';
+import { parseOrRefuse, printable, shortened, UNSTORABLE } from '../validation/parse.js';
 
 /**
- * Whitelist validation for every body and query (security.md: unknown fields
- * are refused). A body that is not a JSON object (an array, a string, null)
- * is refused before class-validator sees it.
+ * Validation of every body and query typed with a DTO, against the DTO's zod
+ * schema (strict objects: unknown fields are refused, security.md). A body
+ * that is not a JSON object (an array, a string, null) is refused before the
+ * schema sees it.
  *
  * Before any of that, every string in a body, query or path parameter —
  * whatever its handler declares, a DTO or not — must be text Postgres can
@@ -14,21 +18,14 @@ import { validationFailed, type FieldError } from '../errors/problem.exception.j
  */
 @Injectable()
 export class StrictValidationPipe implements PipeTransform {
-  private readonly inner = new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    forbidUnknownValues: true,
-    validationError: { target: false, value: false },
-    exceptionFactory: (errors: ValidationError[]) => validationFailed(flatten(errors)),
-  });
-
-  async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
       const bad = firstUnacceptableInput(value, metadata.data ?? '');
       if (bad) throw validationFailed([bad]);
     }
-    if (metadata.type === 'body' && metadata.metatype && isDtoClass(metadata.metatype)) {
+    const dto = metadata.metatype;
+    if (!isZodDto(dto) || (metadata.type !== 'body' && metadata.type !== 'query')) return value;
+    if (metadata.type === 'body') {
       if (value === undefined) value = {};
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         throw validationFailed([{ field: 'body', message: 'must be a JSON object' }]);
@@ -37,7 +34,8 @@ export class StrictValidationPipe implements PipeTransform {
         throw validationFailed([{ field: 'body', message: `is nested deeper than ${MAX_DEPTH} levels` }]);
       }
     }
-    return this.inner.transform(value, metadata);
+    // Every DTO of ours is built from a zod schema (src/common/validation/fields.ts).
+    return parseOrRefuse(dto.schema as ZodType, value);
   }
 }
 
@@ -55,16 +53,12 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-/** U+0000, or a surrogate that is not half of a pair (in `u` mode a pair is one code point, so only lone halves match). */
-// eslint-disable-next-line no-control-regex -- finding U+0000 is the point of this pattern
-const UNSTORABLE = /\u0000|\p{Cs}/u;
 
 /**
  * Names no field of the contract has: `__proto__`, `constructor`,
  * `prototype` and the other members of Object.prototype (`toString`,
- * `valueOf`, …). Their only use in a request is prototype pollution, and
- * class-transformer drops them silently (a key whose value on the instance
- * is a function is skipped), so the whitelist would never see them.
+ * `valueOf`, …). Their only use in a request is prototype pollution: they
+ * are refused wherever they appear, before any schema or handler sees them.
  */
 const PROTOTYPE_KEYS = new Set(['prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 
@@ -102,30 +96,4 @@ export function firstUnacceptableInput(value: unknown, root: string): FieldError
 function problemWith(character: string, where: 'the value' | 'its name'): string {
   const rule = character === '\u0000' ? 'must not contain NUL characters' : 'must be well-formed Unicode (no lone surrogates)';
   return where === 'the value' ? rule : `${rule} in its name`;
-}
-
-/** A path through thousands of nested arrays is no help to anyone: keep its start. */
-function shortened(path: string): string {
-  return path.length > 200 ? `${path.slice(0, 200)}…` : path;
-}
-
-/** A field name fit to echo back in the error: the offending characters replaced by U+FFFD. */
-function printable(key: string): string {
-  return key.replace(new RegExp(UNSTORABLE.source, 'gu'), '\ufffd');
-}
-
-function isDtoClass(metatype: unknown): boolean {
-  return typeof metatype === 'function' && ![String, Number, Boolean, Array, Object].includes(metatype as never);
-}
-
-function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
-  const out: FieldError[] = [];
-  for (const error of errors) {
-    const field = prefix ? `${prefix}.${error.property}` : error.property;
-    for (const message of Object.values(error.constraints ?? {})) {
-      out.push({ field, message: message.replace(/^property \S+ should not exist$/, 'is not allowed') });
-    }
-    if (error.children?.length) out.push(...flatten(error.children, field));
-  }
-  return out;
 }

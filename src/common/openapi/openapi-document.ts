@@ -9,6 +9,7 @@ import {
   type ResponseObject,
   type SchemaObject,
 } from '@nestjs/swagger';
+import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { ACCESS_REQUIREMENT, type AccessRequirement } from '../../vocabulary/access.decorators.js';
 import { DECLARED_PROBLEMS } from '../errors/problem.exception.js';
 import { API_PROBLEMS } from './api-problems.decorator.js';
@@ -32,7 +33,8 @@ type Schema = SchemaObject | ReferenceObject;
  * the errors each kind of route can answer; and an example for every response.
  */
 export function buildOpenApiDocument(app: INestApplication, info: { title: string }): OpenAPIObject {
-  const document = SwaggerModule.createDocument(
+  // Request bodies and queries are zod DTOs; cleanupOpenApiDoc turns their schemas into plain OpenAPI.
+  const document = cleanupOpenApiDoc(SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle(info.title)
@@ -46,7 +48,7 @@ export function buildOpenApiDocument(app: INestApplication, info: { title: strin
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An mfaToken (`typ: mfa+jwt`) from login or step-up; single use' }, 'mfaToken')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when it is set' }, 'metricsToken')
       .build(),
-  );
+  ));
   const problems = declaredProblems();
   document.components ??= {};
   document.components.schemas ??= {};

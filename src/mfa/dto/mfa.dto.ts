@@ -1,70 +1,32 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsObject, IsOptional, IsString, Length, MaxLength, Matches } from 'class-validator';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+import { factorLabel, text } from '../../common/validation/fields.js';
 import { FACTOR_TYPES } from '../../vocabulary/factor-type.js';
 
-export class StartChallengeDto {
-  @ApiProperty({ description: 'One of the factors listed in the mfa_required response' })
-  @IsString()
-  @MaxLength(64)
-  factorId: string;
-}
+export class StartChallengeDto extends createZodDto(
+  z.strictObject({ factorId: text(64).meta({ description: 'One of the factors listed in the mfa_required response' }) }),
+) {}
 
 /** One body for every factor (api.md: verify bodies); each factor checks the fields it needs. */
-export class VerifyDto {
-  @ApiPropertyOptional({ enum: FACTOR_TYPES, description: '`recovery_code` for a recovery code' })
-  @IsOptional()
-  @IsIn([...FACTOR_TYPES])
-  type?: string;
+export class VerifyDto extends createZodDto(
+  z.strictObject({
+    type: z.enum(FACTOR_TYPES).optional().meta({ description: '`recovery_code` for a recovery code' }),
+    challengeId: text(64).optional().meta({ description: 'SMS and WebAuthn: the challenge' }),
+    factorId: text(64).optional().meta({ description: 'TOTP: the factor' }),
+    code: text(64).optional().meta({ description: 'SMS, TOTP or recovery code' }),
+    credential: z.record(z.string(), z.unknown()).optional().meta({ description: 'WebAuthn: the authentication response (JSON form)' }),
+  }),
+) {}
 
-  @ApiPropertyOptional({ description: 'SMS and WebAuthn: the challenge' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  challengeId?: string;
+export class EnrolSmsDto extends createZodDto(
+  z.strictObject({ phone: text(32).meta({ example: '+447400123456', description: 'A mobile number in international (E.164) format' }) }),
+) {}
 
-  @ApiPropertyOptional({ description: 'TOTP: the factor' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  factorId?: string;
+export class ActivateFactorDto extends createZodDto(
+  z.strictObject({
+    challengeId: text(64).optional().meta({ description: 'SMS: the enrolment challenge' }),
+    code: text(64),
+  }),
+) {}
 
-  @ApiPropertyOptional({ description: 'SMS, TOTP or recovery code' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  code?: string;
-
-  @ApiPropertyOptional({ description: 'WebAuthn: the authentication response (JSON form)' })
-  @IsOptional()
-  @IsObject()
-  credential?: Record<string, unknown>;
-}
-
-export class EnrolSmsDto {
-  @ApiProperty({ example: '+447400123456', description: 'A mobile number in international (E.164) format' })
-  @IsString()
-  @MaxLength(32)
-  phone: string;
-}
-
-export class ActivateFactorDto {
-  @ApiPropertyOptional({ description: 'SMS: the enrolment challenge' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  challengeId?: string;
-
-  @ApiProperty()
-  @IsString()
-  @MaxLength(64)
-  code: string;
-}
-
-export class RenameFactorDto {
-  @ApiProperty({ example: 'Work laptop', maxLength: 64 })
-  @IsString()
-  @Length(1, 64)
-  // eslint-disable-next-line no-control-regex -- refusing control characters is the point of this pattern
-  @Matches(/^[^\u0000-\u001f\u007f]+$/, { message: 'must not contain control characters' })
-  label: string;
-}
+export class RenameFactorDto extends createZodDto(z.strictObject({ label: factorLabel.meta({ example: 'Work laptop' }) })) {}

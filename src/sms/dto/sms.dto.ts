@@ -1,13 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+import { text } from '../../common/validation/fields.js';
 
-export class DevSmsQueryDto {
-  @ApiPropertyOptional({ description: 'Only messages to this number (E.164)', example: '+447400123456' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(32)
-  to?: string;
-}
+export class DevSmsQueryDto extends createZodDto(
+  z.strictObject({ to: text(32).optional().meta({ description: 'Only messages to this number (E.164)', example: '+447400123456' }) }),
+) {}
 
 export class DevSmsMessageDto {
   @ApiProperty({ example: '+447400123456' })

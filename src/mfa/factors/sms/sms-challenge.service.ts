@@ -1,4 +1,3 @@
-import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { AbuseMonitorService } from '../../../alerts/abuse-monitor.service.js';
@@ -29,6 +28,7 @@ import { mfaVerificationsTotal } from '../../mfa-metrics.js';
 import { generateOtpCode, isWellFormedCode } from './otp-code.js';
 import type { ChallengePurpose, SmsChallenge } from './sms-challenge.entity.js';
 import { SmsChallengesRepository } from './sms-challenges.repository.js';
+import { isUuid } from '../../../common/validation/fields.js';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
@@ -190,7 +190,7 @@ export class SmsChallengeService implements OnModuleInit {
    * can never exceed any of the caps (security.md).
    */
   async check(challengeId: string, code: string, binding: ChallengeBinding, meta: RequestMeta): Promise<VerifiedSmsCode> {
-    if (!isUUID(challengeId)) throw new MfaException('NOT_FOUND');
+    if (!isUuid(challengeId)) throw new MfaException('NOT_FOUND');
     // The reservation and the challenge's count in one statement; the count happens only if the reservation was granted.
     const { reservation, counted } = await this.challenges.countAttempt(
       this.db,
@@ -251,7 +251,7 @@ export class SmsChallengeService implements OnModuleInit {
 
   /** Whether a challenge id is one of this user's, and whether it was used (for a completed login attempt). */
   async stateOf(challengeId: string, binding: ChallengeBinding): Promise<'none' | 'open' | 'consumed'> {
-    if (!isUUID(challengeId)) return 'none';
+    if (!isUuid(challengeId)) return 'none';
     const challenge = await this.challenges.findBound(this.db, challengeId, binding);
     return !challenge ? 'none' : challenge.consumedAt ? 'consumed' : 'open';
   }
@@ -268,7 +268,7 @@ export class SmsChallengeService implements OnModuleInit {
   }
 
   private async findBound(challengeId: string, binding: ChallengeBinding): Promise<SmsChallenge> {
-    if (!isUUID(challengeId)) throw new MfaException('NOT_FOUND');
+    if (!isUuid(challengeId)) throw new MfaException('NOT_FOUND');
     // Another user's challenge, or one from another login attempt, does not exist for this caller.
     const challenge = await this.challenges.findBound(this.db, challengeId, binding);
     if (!challenge) throw new MfaException('NOT_FOUND');

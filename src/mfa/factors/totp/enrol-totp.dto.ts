@@ -1,15 +1,9 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+import { factorLabel } from '../../../common/validation/fields.js';
 
-export class EnrolTotpDto {
-  @ApiPropertyOptional({
-    example: 'Phone',
-    maxLength: 64,
-    description: 'What to call the app; "Authenticator app" when omitted',
-  })
-  @IsOptional()
-  @IsString()
-  @Length(1, 64)
-  @Matches(/^\P{Cc}+$/u, { message: 'must not contain control characters' })
-  label?: string;
-}
+export class EnrolTotpDto extends createZodDto(
+  z.strictObject({
+    label: factorLabel.optional().meta({ example: 'Phone', description: 'What to call the app; "Authenticator app" when omitted' }),
+  }),
+) {}

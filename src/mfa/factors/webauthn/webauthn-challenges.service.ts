@@ -1,4 +1,3 @@
-import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -8,6 +7,7 @@ import { rowsOf } from '../../../database/query-result.js';
 import type { ChallengeBinding } from '../../challenge-binding.js';
 import { CEREMONY_TIMEOUT_SECONDS } from './webauthn-relying-party.service.js';
 import { WebauthnChallenge, type WebauthnChallengePurpose } from './webauthn-challenge.entity.js';
+import { isUuid } from '../../../common/validation/fields.js';
 
 /** The result of trying to spend a challenge: it was ours to spend, or why not. */
 export type ConsumeResult =
@@ -53,14 +53,14 @@ export class WebauthnChallengesService {
 
   /** For the verify route's dispatch: whether an id is one of this user's authentication challenges, and whether it was spent. */
   async state(challengeId: string, userId: string): Promise<'none' | 'open' | 'consumed'> {
-    if (!isUUID(challengeId)) return 'none';
+    if (!isUuid(challengeId)) return 'none';
     const row = await this.dataSource.manager.findOneBy(WebauthnChallenge, { id: challengeId, userId, purpose: 'authenticate' });
     return !row ? 'none' : row.consumedAt ? 'consumed' : 'open';
   }
 
   /** An authentication challenge of this caller's login attempt or session; null for anyone else's. */
   async findBound(challengeId: string, binding: ChallengeBinding): Promise<WebauthnChallenge | null> {
-    if (!isUUID(challengeId)) return null;
+    if (!isUuid(challengeId)) return null;
     const row = await this.dataSource.manager.findOneBy(WebauthnChallenge, { id: challengeId, userId: binding.userId, purpose: 'authenticate' });
     return row && isBoundTo(row, binding) ? row : null;
   }

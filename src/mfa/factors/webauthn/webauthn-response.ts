@@ -1,5 +1,6 @@
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { validationFailed, type FieldError } from '../../../common/errors/problem.exception.js';
+import { z } from 'zod';
+import { parseOrRefuse } from '../../../common/validation/parse.js';
 import type { CredentialDeviceType } from './webauthn-credential.entity.js';
 
 /**
@@ -18,26 +19,54 @@ const KNOWN_TRANSPORTS: ReadonlySet<string> = new Set(['usb', 'nfc', 'ble', 'sma
 /** Why a ceremony was refused. Kept for the audit log only; the caller is told nothing more than "invalid". */
 export type CeremonyFailure = 'origin' | 'rp_id' | 'challenge' | 'counter' | 'signature' | 'credential' | 'user_presence' | 'malformed';
 
+const base64Url = (message: string) => z.string({ error: message }).regex(BASE64URL, message);
+const responsePart = base64Url('must be a base64url string').min(1, 'must be a base64url string');
+const credentialId = base64Url('must be a base64url credential ID')
+  .min(1, 'must be a base64url credential ID')
+  .max(MAX_CREDENTIAL_ID_LENGTH, 'must be a base64url credential ID');
+
+/** The members every response carries; others (clientExtensionResults, authenticatorAttachment…) pass through. */
+const credentialOf = <R extends z.ZodRawShape>(response: R) =>
+  z
+    .looseObject(
+      {
+        id: credentialId,
+        rawId: credentialId,
+        type: z.literal('public-key', { error: 'must be "public-key"' }),
+        response: z.looseObject(response, { error: 'must be an object' }),
+      },
+      { error: 'must be a WebAuthn response object' },
+    )
+    // In the JSON form (WebAuthn L3 §5.1 toJSON) both carry the same base64url credential ID; a mismatch is a broken or forged response.
+    .refine((value) => value.id === value.rawId, { path: ['rawId'], message: 'must equal id' });
+
+const registrationResponse = credentialOf({
+  clientDataJSON: responsePart,
+  attestationObject: responsePart,
+  transports: z.array(z.unknown(), { error: 'must be a list of transports' }).max(16, 'must be a list of transports').optional(),
+});
+
+const authenticationResponse = credentialOf({
+  clientDataJSON: responsePart,
+  authenticatorData: responsePart,
+  signature: responsePart,
+  userHandle: base64Url('must be a base64url string').nullable().optional(),
+});
+
 /** A registration response with the members the server reads, each of the right type; 400 otherwise. */
 export function readRegistrationResponse(value: unknown): RegistrationResponseJSON {
-  const errors = commonShape(value, ['clientDataJSON', 'attestationObject']);
-  const transports = responseOf(value)?.transports;
-  if (transports !== undefined && (!Array.isArray(transports) || transports.length > 16)) {
-    errors.push({ field: 'credential.response.transports', message: 'must be a list of transports' });
-  }
-  if (errors.length > 0) throw validationFailed(errors);
-  return value as RegistrationResponseJSON;
+  return checked(registrationResponse, value) as RegistrationResponseJSON;
 }
 
 /** An authentication (assertion) response with the members the server reads; 400 otherwise. */
 export function readAuthenticationResponse(value: unknown): AuthenticationResponseJSON {
-  const errors = commonShape(value, ['clientDataJSON', 'authenticatorData', 'signature']);
-  const userHandle = responseOf(value)?.userHandle;
-  if (userHandle !== undefined && userHandle !== null && !isBase64Url(userHandle)) {
-    errors.push({ field: 'credential.response.userHandle', message: 'must be a base64url string' });
-  }
-  if (errors.length > 0) throw validationFailed(errors);
-  return value as AuthenticationResponseJSON;
+  return checked(authenticationResponse, value) as AuthenticationResponseJSON;
+}
+
+/** The value itself once it has the shape, so the library verifies exactly what the client sent. */
+function checked(schema: z.ZodType, value: unknown): unknown {
+  parseOrRefuse(schema, value, 'credential');
+  return value;
 }
 
 /**
@@ -88,33 +117,6 @@ export function failureOf(error: unknown): CeremonyFailure {
   if (/counter/i.test(message)) return 'counter';
   if (/presen|verification/i.test(message)) return 'user_presence';
   return 'malformed';
-}
-
-function commonShape(value: unknown, responseMembers: readonly string[]): FieldError[] {
-  if (!isRecord(value)) return [{ field: 'credential', message: 'must be a WebAuthn response object' }];
-  const errors: FieldError[] = [];
-  for (const member of ['id', 'rawId'] as const) {
-    const id = value[member];
-    if (!isBase64Url(id) || id.length === 0 || id.length > MAX_CREDENTIAL_ID_LENGTH) {
-      errors.push({ field: `credential.${member}`, message: 'must be a base64url credential ID' });
-    }
-  }
-  // In the JSON form (WebAuthn L3 §5.1 toJSON) both carry the same base64url credential ID; a mismatch is a broken or forged response.
-  if (errors.length === 0 && value.id !== value.rawId) errors.push({ field: 'credential.rawId', message: 'must equal id' });
-  if (value.type !== 'public-key') errors.push({ field: 'credential.type', message: 'must be "public-key"' });
-  if (!isRecord(value.response)) {
-    errors.push({ field: 'credential.response', message: 'must be an object' });
-    return errors;
-  }
-  for (const member of responseMembers) {
-    const part = value.response[member];
-    if (!isBase64Url(part) || part.length === 0) errors.push({ field: `credential.response.${member}`, message: 'must be a base64url string' });
-  }
-  return errors;
-}
-
-function responseOf(value: unknown): Record<string, unknown> | null {
-  return isRecord(value) && isRecord(value.response) ? value.response : null;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
