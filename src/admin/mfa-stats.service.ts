@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { AuditEventType } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
+import type { BreakerState } from '../sms/circuit-breaker.js';
+import { SmsRouter } from '../sms/sms-router.js';
 import { validationFailed } from '../common/errors/problem.exception.js';
 import { timeRangeOf, type TimeRangeQueryDto } from './dto/audit-query.dto.js';
 
@@ -40,6 +42,8 @@ export interface MfaStats {
   byDay: Array<{ day: string } & MfaCounts>;
   /** Countries with at least one code sent or failed, most codes sent first. */
   byCountry: Array<{ country: string } & SmsCounts>;
+  /** Every configured SMS provider and its circuit breaker as this instance sees it now. */
+  providers: Array<{ provider: string; breaker: BreakerState }>;
 }
 
 /**
@@ -105,6 +109,7 @@ export class MfaStatsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly router: SmsRouter,
   ) {}
 
   async compute(query: TimeRangeQueryDto): Promise<MfaStats> {
@@ -134,7 +139,7 @@ export class MfaStatsService {
       if (row.level === 'total') Object.assign(totals, counts);
       else if (row.bucket_day !== null) Object.assign(dayEntry(byDay, row.bucket_day), counts);
     }
-    return { from: from.toISOString(), to: to.toISOString(), totals, byDay: [...byDay.values()], byCountry };
+    return { from: from.toISOString(), to: to.toISOString(), totals, byDay: [...byDay.values()], byCountry, providers: this.router.states() };
   }
 
   /** `[from, to)`: to defaults to now, from to 30 days before to; at most 366 days. */

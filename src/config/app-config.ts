@@ -24,11 +24,24 @@ export interface AppConfig {
   bodyLimitBytes: number;
   appName: string;
   sms: {
-    provider: 'console' | 'vonage';
+    /** The primary provider; `providers` lists it first, then the failover ones. */
+    provider: 'console' | SmsProviderName;
     /** Serve GET /dev/sms (the console sender's recent messages): only with NODE_ENV=development set explicitly. */
     devOutbox: boolean;
     webOtpDomain: string;
     vonage: { apiKey: string; apiSecret: string; from: string; restHost: string; signatureSecret: string | null };
+    /** Providers in the default order of trial (SMS_PROVIDER, then SMS_FAILOVER_PROVIDERS); empty for the console sender. */
+    providers: SmsProviderName[];
+    /** Per destination country (ISO 3166 alpha-2), the providers to try in order, overriding `providers`. */
+    routes: Record<string, SmsProviderName[]>;
+    sns: { region: string; accessKeyId: string; secretAccessKey: string; endpoint: string | null; senderId: string | null };
+    breaker: { consecutiveFailures: number; openSeconds: number };
+    /** A Vonage message with no receipt after this long is failed over (0: never). */
+    receiptTimeoutSeconds: number;
+    /** Codes per hour to new numbers (enrolment), counted apart from `smsHourlyBudget` (verified numbers). */
+    enrolmentHourlyBudget: number;
+    /** Codes per hour to one phone number, whoever asks. */
+    perNumberHourlyCap: number;
   };
   keys: {
     /** PEM (PKCS#8) Ed25519 or P-256 private key; null → generated into the data directory (not in production). */
@@ -57,6 +70,9 @@ export interface AppConfig {
  */
 export type MetricsAccess = { mode: 'token'; token: string } | { mode: 'open' } | { mode: 'off' };
 
+export const SMS_PROVIDER_NAMES = ['vonage', 'sns'] as const;
+export type SmsProviderName = (typeof SMS_PROVIDER_NAMES)[number];
+
 const PLACEHOLDER = /^(change-?me|changeme|secret|password|example|placeholder|todo|xxx+|test)$/i;
 
 const optionalString = z
@@ -82,7 +98,19 @@ const envSchema = z.object({
   WEBOTP_DOMAIN: optionalString.pipe(
     z.string().regex(/^(?=.{1,253}$)([a-z0-9-]+\.)*[a-z0-9-]+$/i, 'must be a host name').optional(),
   ),
-  SMS_PROVIDER: z.enum(['console', 'vonage']).optional(),
+  SMS_PROVIDER: z.enum(['console', ...SMS_PROVIDER_NAMES]).optional(),
+  SMS_FAILOVER_PROVIDERS: optionalString,
+  SMS_ROUTES: optionalString,
+  AWS_SNS_REGION: optionalString,
+  AWS_SNS_ACCESS_KEY_ID: optionalString,
+  AWS_SNS_SECRET_ACCESS_KEY: optionalString,
+  AWS_SNS_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  AWS_SNS_SENDER_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9]{1,11}$/, '1 to 11 letters or digits').optional()),
+  SMS_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).optional(),
+  SMS_BREAKER_OPEN_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
+  SMS_RECEIPT_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(600).optional(),
+  SMS_ENROLMENT_HOURLY_BUDGET: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  SMS_PER_NUMBER_HOURLY_CAP: z.coerce.number().int().min(1).max(1000).optional(),
   VONAGE_API_KEY: optionalString,
   VONAGE_API_SECRET: optionalString,
   VONAGE_FROM: optionalString,
@@ -141,6 +169,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     for (const name of ['VONAGE_API_KEY', 'VONAGE_API_SECRET', 'VONAGE_FROM'] as const) {
       if (!e[name]) problems.push(`${name}: required when SMS_PROVIDER=vonage`);
     }
+  }
+  const smsProviders = smsProviderList(smsProvider, e.SMS_FAILOVER_PROVIDERS, problems);
+  const smsRoutes = parseSmsRoutes(e.SMS_ROUTES, smsProviders, problems);
+  if (smsProviders.includes('vonage') && smsProvider !== 'vonage') {
+    for (const name of ['VONAGE_API_KEY', 'VONAGE_API_SECRET', 'VONAGE_FROM'] as const) {
+      if (!e[name]) problems.push(`${name}: required when vonage is an SMS provider`);
+    }
+  }
+  if (smsProviders.includes('sns')) {
+    for (const name of ['AWS_SNS_REGION', 'AWS_SNS_ACCESS_KEY_ID', 'AWS_SNS_SECRET_ACCESS_KEY'] as const) {
+      if (!e[name]) problems.push(`${name}: required when sns is an SMS provider`);
+    }
+    if (production) requireSecret(problems, 'AWS_SNS_SECRET_ACCESS_KEY', e.AWS_SNS_SECRET_ACCESS_KEY);
+    if (production && e.AWS_SNS_ENDPOINT && !isHttpsOrLoopback(e.AWS_SNS_ENDPOINT)) problems.push('AWS_SNS_ENDPOINT: must be an https:// URL in production');
   }
   if (production) {
     requireSecret(problems, 'JWT_PRIVATE_KEY', e.JWT_PRIVATE_KEY);
@@ -206,6 +248,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         restHost: e.VONAGE_REST_HOST ?? 'https://rest.nexmo.com',
         signatureSecret: e.VONAGE_SIGNATURE_SECRET ?? null,
       },
+      providers: smsProviders,
+      routes: smsRoutes,
+      sns: {
+        region: e.AWS_SNS_REGION ?? '',
+        accessKeyId: e.AWS_SNS_ACCESS_KEY_ID ?? '',
+        secretAccessKey: e.AWS_SNS_SECRET_ACCESS_KEY ?? '',
+        endpoint: e.AWS_SNS_ENDPOINT ?? null,
+        senderId: e.AWS_SNS_SENDER_ID ?? null,
+      },
+      breaker: { consecutiveFailures: e.SMS_BREAKER_FAILURES ?? 5, openSeconds: e.SMS_BREAKER_OPEN_SECONDS ?? 30 },
+      receiptTimeoutSeconds: e.SMS_RECEIPT_TIMEOUT_SECONDS ?? 60,
+      enrolmentHourlyBudget: e.SMS_ENROLMENT_HOURLY_BUDGET ?? 300,
+      perNumberHourlyCap: e.SMS_PER_NUMBER_HOURLY_CAP ?? 10,
     },
     keys: {
       jwtPrivateKeyPem: unescapeNewlines(e.JWT_PRIVATE_KEY) ?? null,
@@ -229,6 +284,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         ? { mode: 'off' }
         : { mode: 'open' },
   };
+}
+
+/** SMS_PROVIDER first, then SMS_FAILOVER_PROVIDERS (comma-separated, no repeats); none for the console sender. */
+function smsProviderList(primary: string | null, failover: string | undefined, problems: string[]): SmsProviderName[] {
+  const known = (name: string): name is SmsProviderName => (SMS_PROVIDER_NAMES as readonly string[]).includes(name);
+  const extra = splitList(failover);
+  if (primary === null || primary === 'console') {
+    if (extra.length > 0) problems.push('SMS_FAILOVER_PROVIDERS: needs a real SMS_PROVIDER (not the console sender)');
+    return [];
+  }
+  const list: SmsProviderName[] = known(primary) ? [primary] : [];
+  for (const name of extra) {
+    if (!known(name)) problems.push(`SMS_FAILOVER_PROVIDERS: "${name}" is not one of ${SMS_PROVIDER_NAMES.join(', ')}`);
+    else if (list.includes(name)) problems.push(`SMS_FAILOVER_PROVIDERS: "${name}" is listed twice (or is SMS_PROVIDER)`);
+    else list.push(name);
+  }
+  return list;
+}
+
+/** `SMS_ROUTES=US:sns>vonage,CA:sns`: per country, the configured providers to try in that order. */
+function parseSmsRoutes(value: string | undefined, providers: SmsProviderName[], problems: string[]): Record<string, SmsProviderName[]> {
+  const routes: Record<string, SmsProviderName[]> = {};
+  for (const entry of splitList(value)) {
+    const m = /^([A-Z]{2}):([a-z]+(?:>[a-z]+)*)$/.exec(entry);
+    if (!m) {
+      problems.push(`SMS_ROUTES: "${entry}" is not COUNTRY:provider>provider`);
+      continue;
+    }
+    const order = m[2]!.split('>');
+    const unknown = order.filter((p) => !(providers as string[]).includes(p));
+    if (unknown.length > 0) problems.push(`SMS_ROUTES: ${m[1]} names ${unknown.join(', ')}, which is not a configured SMS provider`);
+    else routes[m[1]!] = order as SmsProviderName[];
+  }
+  return routes;
 }
 
 /** https, or plain http to this machine only (a local relay or test double: nothing crosses a network). */

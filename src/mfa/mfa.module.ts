@@ -79,7 +79,7 @@ export class MfaModule {
         WebauthnRegistrationService,
         WebauthnFactor,
       ],
-      exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService],
+      exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService, SmsModule],
     };
     MfaModule.registered.set(runtime, module);
     return module;

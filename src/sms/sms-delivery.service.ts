@@ -6,10 +6,11 @@ import { Clock } from '../common/clock.js';
 import { SecretsService } from '../common/crypto/secrets.service.js';
 import { isDatabaseUnavailable } from '../common/errors/problem-details.filter.js';
 import { Database, type Sql, type Tx } from '../database/database.js';
-import { SmsSender, type SmsSendResult } from './sms-sender.js';
+import { failsOver, isProviderFault, SmsRouter, type RoutedProvider } from './sms-router.js';
+import type { SmsSendResult } from './sms-sender.js';
 import type { SmsMessage, SmsMessageKind } from './sms-message.entity.js';
 import { SmsMessagesRepository, type FinishPatch } from './sms-messages.repository.js';
-import { smsMessagesTotal } from './sms-metrics.js';
+import { smsFailoversTotal, smsMessagesTotal } from './sms-metrics.js';
 
 /** How often the outbox worker looks for due messages; 0 turns the worker off (tests drive it by hand). */
 export const SMS_WORKER_INTERVAL_MS = Symbol('SMS_WORKER_INTERVAL_MS');
@@ -81,7 +82,7 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
   constructor(
     private readonly db: Database,
     private readonly messages: SmsMessagesRepository,
-    private readonly sender: SmsSender,
+    private readonly router: SmsRouter,
     private readonly secrets: SecretsService,
     private readonly clock: Clock,
     private readonly audit: AuditService,
@@ -116,7 +117,7 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   get provider(): string {
-    return this.sender.provider;
+    return this.router.primary;
   }
 
   /**
@@ -221,7 +222,7 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
       destinationHash: this.secrets.lookupHash(input.destination.e164, 'phone'),
       destinationMasked: input.destination.masked,
       destinationCountry: input.destination.country,
-      provider: this.sender.provider,
+      provider: this.router.primary,
       providerMessageId: null,
       status: 'sending',
       attempts: 1,
@@ -232,6 +233,8 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
       sentAt: null,
       deliveredAt: null,
       updatedAt: now,
+      excludedProviders: [],
+      failedOverAt: null,
     };
   }
 
@@ -256,26 +259,51 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
       text = message.bodyTemplate.split('{code}').join(code);
     }
     const to = this.secrets.open(message.destinationCiphertext, `sms:${message.id}`);
-    let result: SmsSendResult;
+    const order = this.router.order(message.destinationCountry, message.excludedProviders);
+    let result: SmsSendResult | null = null;
+    let provider = message.provider;
+    const attempt = async (candidate: RoutedProvider): Promise<boolean> => {
+      if (result && !result.ok) smsFailoversTotal.inc({ from: provider, reason: 'send_error' });
+      provider = candidate.name;
+      try {
+        result = await candidate.sender.send({ to, text, reference: message.id });
+      } catch {
+        // An adapter that throws is treated as a transient fault; its error text is not kept.
+        result = { ok: false, retryable: true, reason: 'adapter_error' };
+      }
+      if (isProviderFault(result)) candidate.breaker.failed();
+      else candidate.breaker.succeeded();
+      // Failover on a send error (timeouts, 5xx, the provider's own account trouble): the same message,
+      // the same code, through the next provider at once. A refused number is refused everywhere.
+      return result.ok || !failsOver(result);
+    };
     this.inFlight.add(message.id);
     try {
-      result = await this.sender.send({ to, text, reference: message.id });
-    } catch {
-      // An adapter that throws is treated as a transient fault; its error text is not kept.
-      result = { ok: false, retryable: true, reason: 'adapter_error' };
+      let admitted = false;
+      for (const candidate of order) {
+        // Asked only as each is reached, so a half-open probe is never taken by a provider left untried.
+        if (!candidate.breaker.tryAcquire()) continue;
+        admitted = true;
+        if (await attempt(candidate)) break;
+      }
+      // Every breaker open: the first choice is tried all the same. A breaker is there to route around a
+      // failing provider; with nothing left to route to, a code that may arrive beats a certain wait.
+      if (!admitted) await attempt(order[0]!);
     } finally {
       this.inFlight.delete(message.id);
     }
-    if (result.ok) return this.finish(message, { status: 'sent' }, result.providerMessageId);
-    if (result.retryable && message.attempts < MAX_SEND_ATTEMPTS) {
-      return this.finish(message, { status: 'retry', reason: result.reason });
+    message = { ...message, provider };
+    const final: SmsSendResult = result ?? { ok: false, retryable: true, reason: 'adapter_error' };
+    if (final.ok) return this.finish(message, { status: 'sent' }, final.providerMessageId);
+    if (final.retryable && message.attempts < MAX_SEND_ATTEMPTS) {
+      return this.finish(message, { status: 'retry', reason: final.reason });
     }
-    return this.finish(message, { status: 'failed', reason: result.reason });
+    return this.finish(message, { status: 'failed', reason: final.reason });
   }
 
   private async finish(message: SmsMessage, outcome: DeliveryOutcome, providerMessageId: string | null = null): Promise<DeliveryOutcome> {
     const now = this.clock.now();
-    const patch: FinishPatch = { status: 'sending', now, sentAt: null, providerMessageId: null, lastError: null, nextAttemptAt: null };
+    const patch: FinishPatch = { status: 'sending', now, sentAt: null, providerMessageId: null, lastError: null, nextAttemptAt: null, provider: message.provider };
     switch (outcome.status) {
       case 'sent':
         Object.assign(patch, { status: 'sent', sentAt: now, providerMessageId });

@@ -24,6 +24,8 @@ const COLUMNS = [
   'sent_at',
   'delivered_at',
   'updated_at',
+  'excluded_providers',
+  'failed_over_at',
 ] as const;
 
 function valuesOf(m: SmsMessage): unknown[] {
@@ -49,6 +51,8 @@ function valuesOf(m: SmsMessage): unknown[] {
     m.sentAt,
     m.deliveredAt,
     m.updatedAt,
+    m.excludedProviders,
+    m.failedOverAt,
   ];
 }
 
@@ -77,6 +81,8 @@ function toMessage(r: Row): SmsMessage {
     sentAt: r.sent_at as Date | null,
     deliveredAt: r.delivered_at as Date | null,
     updatedAt: r.updated_at as Date,
+    excludedProviders: (r.excluded_providers as string[] | null) ?? [],
+    failedOverAt: r.failed_over_at as Date | null,
   };
 }
 
@@ -132,9 +138,9 @@ export class SmsMessagesRepository {
     return {
       text: `UPDATE sms_messages SET status = $2, locked_until = NULL, updated_at = $3,
                     sent_at = COALESCE($4, sent_at), provider_message_id = COALESCE($5, provider_message_id),
-                    last_error = $6, next_attempt_at = COALESCE($7, next_attempt_at)
+                    last_error = $6, next_attempt_at = COALESCE($7, next_attempt_at), provider = $8
               WHERE id = $1 RETURNING id`,
-      values: [id, patch.status, patch.now, patch.sentAt, patch.providerMessageId, patch.lastError, patch.nextAttemptAt],
+      values: [id, patch.status, patch.now, patch.sentAt, patch.providerMessageId, patch.lastError, patch.nextAttemptAt, patch.provider],
     };
   }
 }
@@ -146,4 +152,6 @@ export interface FinishPatch {
   providerMessageId: string | null;
   lastError: string | null;
   nextAttemptAt: Date | null;
+  /** The provider that carried (or last tried) the message. */
+  provider: string;
 }

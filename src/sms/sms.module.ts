@@ -10,32 +10,54 @@ import { SendCapsService } from './send-caps.service.js';
 import { RateCountersRepository } from '../common/rate-counters.repository.js';
 import { SmsSender } from './sms-sender.js';
 import { VonageSmsSender } from './vonage-sms.sender.js';
+import { SnsSmsSender } from './sns-sms.sender.js';
+import { SmsRouter } from './sms-router.js';
+import { DEFAULT_BREAKER } from './circuit-breaker.js';
+import { Clock } from '../common/clock.js';
+import type { AppConfig, SmsProviderName } from '../config/app-config.js';
+import { assertNever } from '../vocabulary/factor-type.js';
 
-/** Chooses the SMS provider adapter from configuration (a test may inject its own). */
-export function createSmsSender(runtime: AppRuntime): SmsSender {
-  if (runtime.smsSender) return runtime.smsSender;
+/** Chooses the SMS provider adapters from configuration, primary first (a test may inject its own). */
+export function createSmsSenders(runtime: AppRuntime): SmsSender[] {
+  if (runtime.smsSender) return [runtime.smsSender];
   const { sms, env } = runtime.config;
-  if (sms.provider === 'vonage') {
-    return new VonageSmsSender({
-      apiKey: sms.vonage.apiKey,
-      apiSecret: sms.vonage.apiSecret,
-      from: sms.vonage.from,
-      restHost: sms.vonage.restHost,
-      timeoutMs: 10_000,
-    });
-  }
+  if (sms.providers.length > 0) return sms.providers.map((name) => createProviderSender(name, sms));
   // Only with NODE_ENV=development or test set explicitly (app-config.ts refuses it otherwise): codes go to
   // this process's console in development, never to the structured log, and nowhere in tests.
   const logger = new Logger('DevelopmentSms');
-  return new ConsoleSmsSender(env === 'development' ? (line) => logger.warn(line) : () => undefined);
+  return [new ConsoleSmsSender(env === 'development' ? (line) => logger.warn(line) : () => undefined)];
+}
+
+function createProviderSender(name: SmsProviderName, sms: AppConfig['sms']): SmsSender {
+  switch (name) {
+    case 'vonage':
+      return new VonageSmsSender({
+        apiKey: sms.vonage.apiKey,
+        apiSecret: sms.vonage.apiSecret,
+        from: sms.vonage.from,
+        restHost: sms.vonage.restHost,
+        timeoutMs: 10_000,
+      });
+    case 'sns':
+      return new SnsSmsSender({ ...sms.sns, timeoutMs: 10_000 });
+    default:
+      return assertNever(name);
+  }
 }
 
 @Module({})
 export class SmsModule {
   static register(runtime: AppRuntime): DynamicModule {
-    const sender = createSmsSender(runtime);
+    const senders = createSmsSenders(runtime);
+    const sender = senders[0]!;
+    const { routes, breaker } = runtime.config.sms;
     const providers: Provider[] = [
       { provide: SmsSender, useValue: sender },
+      {
+        provide: SmsRouter,
+        useFactory: (clock: Clock) => new SmsRouter(senders, routes, clock, { ...DEFAULT_BREAKER, ...breaker }),
+        inject: [Clock],
+      },
       { provide: SMS_WORKER_INTERVAL_MS, useValue: runtime.smsWorkerIntervalMs ?? 1000 },
       SmsDeliveryService,
       SmsMessagesRepository,
@@ -49,7 +71,7 @@ export class SmsModule {
       imports: [AlertsModule],
       controllers: devOutbox ? [DeliveryReceiptController, DevSmsController] : [DeliveryReceiptController],
       providers,
-      exports: [SmsSender, SmsDeliveryService, SendCapsService],
+      exports: [SmsSender, SmsRouter, SmsDeliveryService, SendCapsService],
     };
   }
 }

@@ -141,6 +141,14 @@ export class SmsCountryCountsDto extends SmsCountsDto {
   country: string;
 }
 
+export class SmsProviderStateDto {
+  @ApiProperty({ enum: ['vonage', 'sns', 'console'], example: 'vonage' })
+  provider: string;
+
+  @ApiProperty({ enum: ['closed', 'open', 'half_open'], description: "This instance's circuit breaker for the provider", example: 'closed' })
+  breaker: string;
+}
+
 export class MfaStatsDto {
   @ApiProperty({ format: 'date-time', example: '2026-11-25T00:00:00.000Z' })
   from: string;
@@ -156,4 +164,7 @@ export class MfaStatsDto {
 
   @ApiProperty({ type: [SmsCountryCountsDto], description: 'Most codes sent first' })
   byCountry: SmsCountryCountsDto[];
+
+  @ApiProperty({ type: [SmsProviderStateDto], description: 'Configured SMS providers, in default order, with their breaker state' })
+  providers: SmsProviderStateDto[];
 }
