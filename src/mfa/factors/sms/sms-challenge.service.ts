@@ -13,7 +13,7 @@ import { PolicyService } from '../../../policy/policy.service.js';
 import type { MfaPolicy } from '../../../policy/mfa-policy.js';
 import { isCountryAllowed, maskPhoneNumber } from '../../../sms/phone-number.js';
 import { SendCapsService } from '../../../sms/send-caps.service.js';
-import { SmsDeliveryService } from '../../../sms/sms-delivery.service.js';
+import { SmsDeliveryService, type DeliveryState } from '../../../sms/sms-delivery.service.js';
 import type { SmsMessage } from '../../../sms/sms-message.entity.js';
 import { outboxInsert } from '../../../sms/sms-messages.repository.js';
 import { buildOtpMessage, pickLocale } from '../../../sms/sms-message.js';
@@ -22,6 +22,7 @@ import { grandfatheredTypes } from '../../assurance.js';
 import { reservationOf } from '../../attempt-budget.repository.js';
 import type { ChallengeBinding } from '../../challenge-binding.js';
 import type { Factor } from '../../factor.entity.js';
+import type { FactorSummary } from '../../factor-directory.js';
 import { MfaException, retryAfter } from '../../mfa.exception.js';
 import { isUuid, MfaFactorsService } from '../../mfa-factors.service.js';
 import { mfaVerificationsTotal } from '../../mfa-metrics.js';
@@ -42,6 +43,12 @@ export interface SmsChallengeView {
   expiresAt: string;
   resendAvailableAt: string;
   attemptsRemaining: number;
+}
+
+export interface SmsChallengeStatus extends SmsChallengeView {
+  delivery: DeliveryState;
+  /** Only when delivery failed: the user's other active factors. */
+  alternatives?: FactorSummary[];
 }
 
 /** A correct code, not yet consumed: the caller consumes it in the transaction that upgrades the session. */
@@ -76,6 +83,23 @@ export class SmsChallengeService implements OnModuleInit {
 
   onModuleInit(): void {
     this.delivery.useCodeReissuer((challengeId, tx) => this.reissue(challengeId, tx));
+    this.delivery.useResendGate((challengeId, tx) => this.challenges.countReplacement(tx, challengeId, this.clock.now()));
+  }
+
+  /**
+   * The challenge with the delivery state of its latest code; when that
+   * failed, the user's other active factors, so the client can offer them
+   * at once (the mfaToken stays valid for them).
+   */
+  async status(challengeId: string, binding: ChallengeBinding): Promise<SmsChallengeStatus> {
+    const challenge = await this.findBound(challengeId, binding);
+    const factor = await this.factors.findOwned(binding.userId, challenge.factorId);
+    if (!factor) throw new MfaException('NOT_FOUND');
+    const delivery = await this.delivery.deliveryState(challenge.id);
+    const view = { ...this.view(challenge, factor), delivery };
+    if (delivery !== 'failed') return view;
+    const alternatives = (await this.factors.listActive(binding.userId)).filter((f) => f.id !== factor.id);
+    return { ...view, alternatives };
   }
 
   /** Creates a challenge for the factor's stored number and sends a fresh code to it. */

@@ -177,6 +177,21 @@ export class SmsChallengesRepository {
     return row ? toChallenge(row) : null;
   }
 
+  /**
+   * Counts a replacement code (a failover after a failed or missing receipt)
+   * as one of the challenge's resends, in one conditional UPDATE: a used,
+   * locked or expired challenge, or one whose resends are spent, gets none.
+   */
+  async countReplacement(sql: Sql, id: string, now: Date): Promise<boolean> {
+    const rows = await sql.query(
+      `UPDATE sms_challenges SET sends = sends + 1, last_sent_at = $2
+        WHERE id = $1 AND consumed_at IS NULL AND attempts < max_attempts AND expires_at > $2 AND sends < 1 + max_resends
+       RETURNING id`,
+      [id, now],
+    );
+    return rows.length === 1;
+  }
+
   /** The challenge, locked for the rest of the transaction (the outbox's code reissue after a restart). */
   async lock(sql: Sql, id: string): Promise<SmsChallenge | null> {
     const [row] = await sql.query<Row>(`SELECT ${COLUMNS} FROM sms_challenges WHERE id = $1 FOR UPDATE`, [id]);
