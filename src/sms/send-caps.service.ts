@@ -15,7 +15,18 @@ const GLOBAL_BUCKET_MS = 600_000;
  * row would serialise them all behind its lock).
  */
 const GLOBAL_SHARDS = 8;
-const GLOBAL_KEYS = Array.from({ length: GLOBAL_SHARDS }, (_, i) => `sms:global:${i}`);
+/**
+ * Which hourly budget a send is counted in: codes to verified numbers
+ * (login, step-up) and codes to new numbers (enrolment) are counted apart,
+ * so a flood of enrolments from throwaway accounts spends its own budget and
+ * never the one every login depends on.
+ */
+export type SmsBudget = 'verified' | 'new';
+
+const GLOBAL_KEYS: Record<SmsBudget, string[]> = {
+  verified: Array.from({ length: GLOBAL_SHARDS }, (_, i) => `sms:global:${i}`),
+  new: Array.from({ length: GLOBAL_SHARDS }, (_, i) => `sms:enrol:${i}`),
+};
 
 export type CapReservation = { ok: true } | { ok: false; refusedBy: 'user' | 'destination' | 'global'; sentLastHour: number };
 
@@ -42,14 +53,14 @@ export class SendCapsService {
    * are stored with their place under the caps, or not at all.
    */
   async reserve(
-    input: { userId: string; destinationHash: string; perUser: number; perDestination: number; global: number },
+    input: { userId: string; destinationHash: string; perUser: number; perDestination: number; global: number; budget: SmsBudget },
     then?: (offset: number, when: string) => { text: string; values: unknown[] },
   ): Promise<CapReservation> {
     const now = this.clock.now().getTime();
     const personal = (key: string) => windowOf(key, now, PERSONAL_BUCKET_MS);
     const user = personal(`sms:user:${input.userId}`);
     const destination = personal(`sms:dest:${input.destinationHash}`);
-    const shards = GLOBAL_KEYS.map((key) => windowOf(key, now, GLOBAL_BUCKET_MS));
+    const shards = GLOBAL_KEYS[input.budget].map((key) => windowOf(key, now, GLOBAL_BUCKET_MS));
     const hit = [user, destination, shards[randomInt(GLOBAL_SHARDS)]!];
     // Groups: 0 the user, 1 the number, 2 everyone (all shards together).
     const read = [{ ...user, group: 0 }, { ...destination, group: 1 }, ...shards.map((s) => ({ ...s, group: 2 }))];

@@ -13,6 +13,7 @@ import { PolicyService } from '../../../policy/policy.service.js';
 import type { MfaPolicy } from '../../../policy/mfa-policy.js';
 import { isCountryAllowed, maskPhoneNumber } from '../../../sms/phone-number.js';
 import { SendCapsService } from '../../../sms/send-caps.service.js';
+import { smsRefusalsTotal } from '../../../sms/sms-metrics.js';
 import { SmsDeliveryService, type DeliveryState } from '../../../sms/sms-delivery.service.js';
 import type { SmsMessage } from '../../../sms/sms-message.entity.js';
 import { outboxInsert } from '../../../sms/sms-messages.repository.js';
@@ -31,9 +32,6 @@ import type { ChallengePurpose, SmsChallenge } from './sms-challenge.entity.js';
 import { SmsChallengesRepository } from './sms-challenges.repository.js';
 
 const FOREIGN_KEY_VIOLATION = '23503';
-
-/** At most this many codes an hour to one phone number, whoever asks (SMS pumping defence). */
-export const MAX_SENDS_PER_HOUR_PER_DESTINATION = 10;
 
 export interface SmsChallengeView {
   challengeId: string;
@@ -142,7 +140,7 @@ export class SmsChallengeService implements OnModuleInit {
     try {
       // The caps are reserved and, within them, the challenge and its SMS stored: one statement.
       const store = this.challenges.insertWithOutbox(challenge, (offset, when) => outboxInsert(message, offset, when));
-      await this.reserveSend(policy, binding.userId, e164, store);
+      await this.reserveSend(policy, purpose, binding.userId, e164, store);
     } catch (error) {
       this.delivery.discard(message);
       // The factor is gone: a concurrent enrolment of the same user replaced this pending one.
@@ -178,7 +176,7 @@ export class SmsChallengeService implements OnModuleInit {
     }
     const e164 = this.factors.phoneOf(factor);
     this.assertCountryAllowed(policy, factor);
-    await this.reserveSend(policy, binding.userId, e164);
+    await this.reserveSend(policy, challenge.purpose, binding.userId, e164);
 
     const code = generateOtpCode(challenge.codeLength);
     const message = this.prepare(challenge.id, factor, e164, code, policy, context);
@@ -310,21 +308,38 @@ export class SmsChallengeService implements OnModuleInit {
    */
   private async reserveSend(
     policy: MfaPolicy,
+    purpose: ChallengePurpose,
     userId: string,
     e164: string,
     then?: (offset: number, when: string) => { text: string; values: unknown[] },
   ): Promise<void> {
+    // An enrolment's number is not verified yet: its codes come out of the new-number budget.
+    const budget = purpose === 'enroll' ? 'new' : 'verified';
     const reservation = await this.caps.reserve(
       {
         userId,
         destinationHash: this.factors.phoneHash(e164),
         perUser: policy.sms.maxSendsPerHourPerUser,
-        perDestination: MAX_SENDS_PER_HOUR_PER_DESTINATION,
-        global: this.config.smsHourlyBudget,
+        // At most this many codes an hour to one phone number, whoever asks (SMS pumping defence).
+        perDestination: this.config.sms.perNumberHourlyCap,
+        global: budget === 'new' ? this.config.sms.enrolmentHourlyBudget : this.config.smsHourlyBudget,
+        budget,
       },
       then,
     );
     if (reservation.ok) return;
+    smsRefusalsTotal.inc({ cap: reservation.refusedBy === 'global' ? `${budget}_numbers_budget` : reservation.refusedBy });
+    if (reservation.refusedBy === 'global' && budget === 'new') {
+      // Logins are unaffected: their budget is counted apart (issue: an enrolment flood cannot stop logins).
+      await this.alerts.raise('sms_enrolment_budget_exhausted', 'SMS budget for new numbers reached: enrolments by SMS are paused', {
+        sentLastHour: reservation.sentLastHour,
+        budget: this.config.sms.enrolmentHourlyBudget,
+      });
+      throw new MfaException('RATE_LIMITED', {
+        detail: 'Adding a phone number is temporarily unavailable. Try again later or use another factor.',
+        headers: retryAfter(600),
+      });
+    }
     if (reservation.refusedBy === 'global') {
       // The global circuit breaker: past the hourly budget no code is sent to anyone and operators
       // are alerted, so a pumping attack costs at most one hour's budget.
