@@ -8,6 +8,7 @@ import { AtomicCounters1795876000000 } from './1795876000000-AtomicCounters.js';
 import { SupersededCodeHash1795877000000 } from './1795877000000-SupersededCodeHash.js';
 import { PasswordAttemptBudgets1795878000000 } from './1795878000000-PasswordAttemptBudgets.js';
 import { SmsFailover1796181300000 } from './1796181300000-SmsFailover.js';
+import { SmsPrefixConversion1796181301000 } from './1796181301000-SmsPrefixConversion.js';
 
 /**
  * Migrations in the order they run (TypeORM also orders them by the
@@ -25,4 +26,5 @@ export const MIGRATIONS: Function[] = [
   SupersededCodeHash1795877000000,
   PasswordAttemptBudgets1795878000000,
   SmsFailover1796181300000,
+  SmsPrefixConversion1796181301000,
 ];

@@ -42,6 +42,10 @@ export interface AppConfig {
     enrolmentHourlyBudget: number;
     /** Codes per hour to one phone number, whoever asks. */
     perNumberHourlyCap: number;
+    /** Conversion per number prefix and the automatic block of a prefix being pumped. */
+    prefix: { digits: number; hourlyQuota: number; minVolume: number; minConversion: number };
+    /** Price of one SMS per destination country (`*` for the rest), in one currency, for the spend metric. */
+    prices: Record<string, number>;
   };
   keys: {
     /** PEM (PKCS#8) Ed25519 or P-256 private key; null → generated into the data directory (not in production). */
@@ -111,6 +115,11 @@ const envSchema = z.object({
   SMS_RECEIPT_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(600).optional(),
   SMS_ENROLMENT_HOURLY_BUDGET: z.coerce.number().int().min(1).max(10_000_000).optional(),
   SMS_PER_NUMBER_HOURLY_CAP: z.coerce.number().int().min(1).max(1000).optional(),
+  SMS_PRICES: optionalString,
+  SMS_PREFIX_DIGITS: z.coerce.number().int().min(4).max(10).optional(),
+  SMS_PREFIX_HOURLY_QUOTA: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  SMS_PREFIX_MIN_VOLUME: z.coerce.number().int().min(5).max(1_000_000).optional(),
+  SMS_PREFIX_MIN_CONVERSION: z.coerce.number().min(0).max(1).optional(),
   VONAGE_API_KEY: optionalString,
   VONAGE_API_SECRET: optionalString,
   VONAGE_FROM: optionalString,
@@ -172,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const smsProviders = smsProviderList(smsProvider, e.SMS_FAILOVER_PROVIDERS, problems);
   const smsRoutes = parseSmsRoutes(e.SMS_ROUTES, smsProviders, problems);
+  const smsPrices = parseSmsPrices(e.SMS_PRICES, problems);
   if (smsProviders.includes('vonage') && smsProvider !== 'vonage') {
     for (const name of ['VONAGE_API_KEY', 'VONAGE_API_SECRET', 'VONAGE_FROM'] as const) {
       if (!e[name]) problems.push(`${name}: required when vonage is an SMS provider`);
@@ -261,6 +271,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       receiptTimeoutSeconds: e.SMS_RECEIPT_TIMEOUT_SECONDS ?? 60,
       enrolmentHourlyBudget: e.SMS_ENROLMENT_HOURLY_BUDGET ?? 300,
       perNumberHourlyCap: e.SMS_PER_NUMBER_HOURLY_CAP ?? 10,
+      prefix: {
+        digits: e.SMS_PREFIX_DIGITS ?? 6,
+        hourlyQuota: e.SMS_PREFIX_HOURLY_QUOTA ?? 1000,
+        minVolume: e.SMS_PREFIX_MIN_VOLUME ?? 50,
+        minConversion: e.SMS_PREFIX_MIN_CONVERSION ?? 0.2,
+      },
+      prices: smsPrices,
     },
     keys: {
       jwtPrivateKeyPem: unescapeNewlines(e.JWT_PRIVATE_KEY) ?? null,
@@ -318,6 +335,17 @@ function parseSmsRoutes(value: string | undefined, providers: SmsProviderName[],
     else routes[m[1]!] = order as SmsProviderName[];
   }
   return routes;
+}
+
+/** `SMS_PRICES=GB:0.035,US:0.0079,*:0.05`: the price of one SMS per destination country. */
+function parseSmsPrices(value: string | undefined, problems: string[]): Record<string, number> {
+  const prices: Record<string, number> = {};
+  for (const entry of splitList(value)) {
+    const m = /^([A-Z]{2}|\*):(\d+(?:\.\d+)?)$/.exec(entry);
+    if (m) prices[m[1]!] = Number(m[2]);
+    else problems.push(`SMS_PRICES: "${entry}" is not COUNTRY:price`);
+  }
+  return prices;
 }
 
 /** https, or plain http to this machine only (a local relay or test double: nothing crosses a network). */

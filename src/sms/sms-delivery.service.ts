@@ -13,7 +13,7 @@ import { failsOver, isProviderFault, SmsRouter, type RoutedProvider } from './sm
 import type { SmsSendResult } from './sms-sender.js';
 import type { SmsMessage, SmsMessageKind } from './sms-message.entity.js';
 import { SmsMessagesRepository, type FinishPatch } from './sms-messages.repository.js';
-import { smsFailoversTotal, smsMessagesTotal } from './sms-metrics.js';
+import { smsFailoversTotal, smsMessagesTotal, smsSpendTotal } from './sms-metrics.js';
 
 /** How often the outbox worker looks for due messages; 0 turns the worker off (tests drive it by hand). */
 export const SMS_WORKER_INTERVAL_MS = Symbol('SMS_WORKER_INTERVAL_MS');
@@ -450,6 +450,11 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
     // The outcome and its audit event in one statement.
     await this.audit.recordWith(this.db, this.messages.finishStatement(message.id, patch), events);
     smsMessagesTotal.inc({ provider: message.provider, country: message.destinationCountry, status: patch.status });
+    if (patch.status === 'sent') {
+      const { prices } = this.config.sms;
+      const price = prices[message.destinationCountry] ?? prices['*'];
+      if (price !== undefined) smsSpendTotal.inc({ provider: message.provider, country: message.destinationCountry }, price);
+    }
     if (message.kind === 'otp' && outcome.status === 'sent') await this.monitor.afterSmsSent(message.destinationCountry);
     return outcome;
   }

@@ -12,6 +12,8 @@ import { SmsSender } from './sms-sender.js';
 import { VonageSmsSender } from './vonage-sms.sender.js';
 import { SnsSmsSender } from './sns-sms.sender.js';
 import { SmsRouter } from './sms-router.js';
+import { SmsConversionService } from './sms-conversion.service.js';
+import { SmsPrefixBlocksRepository } from './sms-prefix-blocks.repository.js';
 import { DEFAULT_BREAKER } from './circuit-breaker.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig, SmsProviderName } from '../config/app-config.js';
@@ -63,6 +65,8 @@ export class SmsModule {
       SmsMessagesRepository,
       SendCapsService,
       RateCountersRepository,
+      SmsConversionService,
+      SmsPrefixBlocksRepository,
     ];
     // GET /dev/sms hands codes and numbers to anyone who asks: only for an explicit development setup.
     const devOutbox = runtime.config.sms.devOutbox && sender instanceof ConsoleSmsSender;
@@ -71,7 +75,7 @@ export class SmsModule {
       imports: [AlertsModule],
       controllers: devOutbox ? [DeliveryReceiptController, DevSmsController] : [DeliveryReceiptController],
       providers,
-      exports: [SmsSender, SmsRouter, SmsDeliveryService, SendCapsService],
+      exports: [SmsSender, SmsRouter, SmsDeliveryService, SendCapsService, SmsConversionService],
     };
   }
 }

@@ -14,6 +14,7 @@ import type { MfaPolicy } from '../../../policy/mfa-policy.js';
 import { isCountryAllowed, maskPhoneNumber } from '../../../sms/phone-number.js';
 import { SendCapsService } from '../../../sms/send-caps.service.js';
 import { smsRefusalsTotal } from '../../../sms/sms-metrics.js';
+import { SmsConversionService } from '../../../sms/sms-conversion.service.js';
 import { SmsDeliveryService, type DeliveryState } from '../../../sms/sms-delivery.service.js';
 import type { SmsMessage } from '../../../sms/sms-message.entity.js';
 import { outboxInsert } from '../../../sms/sms-messages.repository.js';
@@ -77,6 +78,7 @@ export class SmsChallengeService implements OnModuleInit {
     private readonly clock: Clock,
     private readonly alerts: AlertService,
     private readonly monitor: AbuseMonitorService,
+    private readonly conversion: SmsConversionService,
   ) {}
 
   onModuleInit(): void {
@@ -135,12 +137,14 @@ export class SmsChallengeService implements OnModuleInit {
       lastSentAt: now,
       consumedAt: null,
       createdAt: now,
+      destinationPrefix: this.conversion.prefixOf(e164),
     };
+    await this.assertPrefixOpen(challenge.destinationPrefix!);
     const message = this.prepare(challenge.id, factor, e164, code, policy, context);
     try {
       // The caps are reserved and, within them, the challenge and its SMS stored: one statement.
       const store = this.challenges.insertWithOutbox(challenge, (offset, when) => outboxInsert(message, offset, when));
-      await this.reserveSend(policy, purpose, binding.userId, e164, store);
+      await this.reserveSend(policy, purpose, binding.userId, e164, challenge.destinationPrefix!, store);
     } catch (error) {
       this.delivery.discard(message);
       // The factor is gone: a concurrent enrolment of the same user replaced this pending one.
@@ -150,6 +154,7 @@ export class SmsChallengeService implements OnModuleInit {
       throw error;
     }
     await this.deliverOrFail(message);
+    await this.conversion.afterSend(challenge.destinationPrefix!, factor.phoneCountry ?? '');
     return this.view(challenge, factor);
   }
 
@@ -176,7 +181,9 @@ export class SmsChallengeService implements OnModuleInit {
     }
     const e164 = this.factors.phoneOf(factor);
     this.assertCountryAllowed(policy, factor);
-    await this.reserveSend(policy, challenge.purpose, binding.userId, e164);
+    const prefix = this.conversion.prefixOf(e164);
+    await this.assertPrefixOpen(prefix);
+    await this.reserveSend(policy, challenge.purpose, binding.userId, e164, prefix);
 
     const code = generateOtpCode(challenge.codeLength);
     const message = this.prepare(challenge.id, factor, e164, code, policy, context);
@@ -200,6 +207,7 @@ export class SmsChallengeService implements OnModuleInit {
       throw error;
     }
     await this.deliverOrFail(message);
+    await this.conversion.afterSend(prefix, factor.phoneCountry ?? '');
     return this.view(fresh, factor);
   }
 
@@ -261,6 +269,8 @@ export class SmsChallengeService implements OnModuleInit {
         // transaction's last, ends the account's run of failures and writes the login's audit rows.
         const spent = await this.challenges.consume(tx, challenge.id, this.clock.now(), [
           this.accountLimit.successStatement(binding.userId, 'EXISTS (SELECT 1 FROM used)'),
+          // The prefix's conversion counts the verified code in the same statement.
+          ...(challenge.destinationPrefix ? [this.conversion.verifiedCounter(challenge.destinationPrefix, 'EXISTS (SELECT 1 FROM used)')] : []),
           this.audit.carriedBy(tx, [{ type: 'mfa.code.verified', userId: binding.userId, meta, metadata: { factorType: 'sms', challengeId: challenge.id } }]),
         ]);
         if (!spent) throw new MfaException('MFA_CHALLENGE_USED');
@@ -295,6 +305,13 @@ export class SmsChallengeService implements OnModuleInit {
     return challenge;
   }
 
+  /** A prefix blocked for pumping gets no code, whoever asks (security.md: SMS abuse). */
+  private async assertPrefixOpen(prefix: string): Promise<void> {
+    if (!(await this.conversion.isBlocked(prefix))) return;
+    smsRefusalsTotal.inc({ cap: 'prefix_blocked' });
+    throw new MfaException('SMS_DESTINATION_NOT_ALLOWED', { detail: 'Codes by SMS to this number range are paused. Use another factor.' });
+  }
+
   private assertCountryAllowed(policy: MfaPolicy, factor: Factor): void {
     if (!isCountryAllowed(factor.phoneCountry ?? '', policy.sms.allowedCountries)) {
       throw new MfaException('SMS_DESTINATION_NOT_ALLOWED', { detail: 'The MFA policy does not allow SMS to this country.' });
@@ -311,6 +328,7 @@ export class SmsChallengeService implements OnModuleInit {
     purpose: ChallengePurpose,
     userId: string,
     e164: string,
+    prefix: string,
     then?: (offset: number, when: string) => { text: string; values: unknown[] },
   ): Promise<void> {
     // An enrolment's number is not verified yet: its codes come out of the new-number budget.
@@ -324,6 +342,8 @@ export class SmsChallengeService implements OnModuleInit {
         perDestination: this.config.sms.perNumberHourlyCap,
         global: budget === 'new' ? this.config.sms.enrolmentHourlyBudget : this.config.smsHourlyBudget,
         budget,
+        prefix,
+        perPrefix: this.config.sms.prefix.hourlyQuota,
       },
       then,
     );

@@ -5,7 +5,7 @@ import type { ChallengeBinding } from '../../challenge-binding.js';
 import type { SmsChallenge } from './sms-challenge.entity.js';
 
 const COLUMNS = `id, user_id, factor_id, purpose, attempt_id, session_id, code_hash, superseded_code_hash, code_length, expires_at, attempts, max_attempts,
-  sends, max_resends, resend_cooldown_seconds, last_sent_at, consumed_at, created_at`;
+  sends, max_resends, resend_cooldown_seconds, last_sent_at, consumed_at, created_at, destination_prefix`;
 
 interface Row {
   id: string;
@@ -26,6 +26,7 @@ interface Row {
   last_sent_at: Date;
   consumed_at: Date | null;
   created_at: Date;
+  destination_prefix: string | null;
 }
 
 function toChallenge(r: Row): SmsChallenge {
@@ -48,6 +49,7 @@ function toChallenge(r: Row): SmsChallenge {
     lastSentAt: r.last_sent_at,
     consumedAt: r.consumed_at,
     createdAt: r.created_at,
+    destinationPrefix: r.destination_prefix,
   };
 }
 
@@ -71,6 +73,7 @@ function valuesOf(c: SmsChallenge): unknown[] {
     c.lastSentAt,
     c.consumedAt,
     c.createdAt,
+    c.destinationPrefix,
   ];
 }
 
