@@ -257,7 +257,7 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
       if (!gate || !failed.challengeId) continue;
       const challengeId = failed.challengeId;
       const replacement = this.build({
-        userId: failed.userId ?? '',
+        userId: failed.userId,
         challengeId,
         kind: 'otp',
         destination: {
@@ -269,7 +269,6 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
         bodyTemplate: failed.bodyTemplate,
       });
       Object.assign(replacement, {
-        userId: failed.userId,
         status: 'pending',
         attempts: 0,
         lockedUntil: null,
@@ -306,7 +305,7 @@ export class SmsDeliveryService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private build(input: {
-    userId: string;
+    userId: string | null;
     challengeId: string | null;
     kind: SmsMessageKind;
     destination: Destination;

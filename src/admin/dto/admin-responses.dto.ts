@@ -145,8 +145,17 @@ export class SmsProviderStateDto {
   @ApiProperty({ enum: ['vonage', 'sns', 'console'], example: 'vonage' })
   provider: string;
 
-  @ApiProperty({ enum: ['closed', 'open', 'half_open'], description: "This instance's circuit breaker for the provider", example: 'closed' })
-  breaker: string;
+  @ApiProperty({ enum: ['closed', 'open', 'half_open'], nullable: true, type: String, description: "This instance's circuit breaker for the provider (null: no longer configured)", example: 'closed' })
+  breaker: string | null;
+
+  @ApiProperty({ description: 'Codes this provider carried in the window', example: 120 })
+  sent: number;
+
+  @ApiProperty({ example: 117 })
+  delivered: number;
+
+  @ApiProperty({ example: 1 })
+  failed: number;
 }
 
 export class MfaStatsDto {
@@ -167,6 +176,9 @@ export class MfaStatsDto {
 
   @ApiProperty({ type: [SmsProviderStateDto], description: 'Configured SMS providers, in default order, with their breaker state' })
   providers: SmsProviderStateDto[];
+
+  @ApiProperty({ description: 'Number prefixes blocked for SMS pumping right now', example: 0 })
+  prefixesBlocked: number;
 }
 
 export class SmsPrefixBlockDto {
