@@ -7,6 +7,8 @@ import { SmsBudgetIndex1795875000000 } from './1795875000000-SmsBudgetIndex.js';
 import { AtomicCounters1795876000000 } from './1795876000000-AtomicCounters.js';
 import { SupersededCodeHash1795877000000 } from './1795877000000-SupersededCodeHash.js';
 import { PasswordAttemptBudgets1795878000000 } from './1795878000000-PasswordAttemptBudgets.js';
+import { SmsFailover1796181300000 } from './1796181300000-SmsFailover.js';
+import { SmsPrefixConversion1796181301000 } from './1796181301000-SmsPrefixConversion.js';
 
 /**
  * Migrations in the order they run (TypeORM also orders them by the
@@ -23,4 +25,6 @@ export const MIGRATIONS: Function[] = [
   AtomicCounters1795876000000,
   SupersededCodeHash1795877000000,
   PasswordAttemptBudgets1795878000000,
+  SmsFailover1796181300000,
+  SmsPrefixConversion1796181301000,
 ];

@@ -9,6 +9,7 @@ import { AuditEventsController } from './audit-events.controller.js';
 import { AuditQueryService } from './audit-query.service.js';
 import { MfaStatsController } from './mfa-stats.controller.js';
 import { MfaStatsService } from './mfa-stats.service.js';
+import { SmsPrefixBlocksController } from './sms-prefix-blocks.controller.js';
 
 /** Administration: user support, the audit log and MFA figures. Every route needs an aal2 admin. */
 @Module({})
@@ -17,7 +18,7 @@ export class AdminModule {
     return {
       module: AdminModule,
       imports: [UsersModule, SessionsModule, MfaModule.register(runtime)],
-      controllers: [AdminUsersController, AuditEventsController, MfaStatsController],
+      controllers: [AdminUsersController, AuditEventsController, MfaStatsController, SmsPrefixBlocksController],
       providers: [AdminUsersService, AuditQueryService, MfaStatsService],
     };
   }

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { AuditEventType } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
+import type { BreakerState } from '../sms/circuit-breaker.js';
+import { SmsRouter } from '../sms/sms-router.js';
 import { validationFailed } from '../common/errors/problem.exception.js';
 import { timeRangeOf, type TimeRangeQueryDto } from './dto/audit-query.dto.js';
 
@@ -40,7 +42,22 @@ export interface MfaStats {
   byDay: Array<{ day: string } & MfaCounts>;
   /** Countries with at least one code sent or failed, most codes sent first. */
   byCountry: Array<{ country: string } & SmsCounts>;
+  /** Every configured SMS provider (and any other that carried codes in the window): its breaker as this instance sees it now, and its counts. */
+  providers: Array<{ provider: string; breaker: BreakerState | null } & SmsCounts>;
+  /** Number prefixes blocked for SMS pumping right now (GET /admin/sms/prefix-blocks). */
+  prefixesBlocked: number;
 }
+
+/** Codes per provider that carried them, over the same window and rows as SMS_STATS_SQL. */
+export const PROVIDER_STATS_SQL = `
+SELECT provider,
+       count(*) FILTER (WHERE status IN ('sent', 'delivered')) AS sent,
+       count(*) FILTER (WHERE status = 'delivered') AS delivered,
+       count(*) FILTER (WHERE status = 'failed') AS failed
+  FROM sms_messages
+ WHERE kind = 'otp' AND status IN ('sent', 'delivered', 'failed') AND created_at >= $1 AND created_at < $2
+ GROUP BY provider
+ ORDER BY provider`;
 
 /**
  * SMS outcomes from the outbox, one row per OTP message, each counted on the
@@ -105,15 +122,18 @@ export class MfaStatsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly router: SmsRouter,
   ) {}
 
   async compute(query: TimeRangeQueryDto): Promise<MfaStats> {
     const { from, to } = this.window(query);
     // One snapshot for both tables, so the figures describe a single moment.
-    const [smsRows, attemptRows] = await this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+    const [smsRows, attemptRows, providerRows, blocked] = await this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const sms: SmsRow[] = await manager.query(SMS_STATS_SQL, [from, to]);
       const attempts: AttemptRow[] = await manager.query(ATTEMPT_STATS_SQL, [from, to, ...ATTEMPT_TYPES]);
-      return [sms, attempts] as const;
+      const providers: Array<{ provider: string; sent: string; delivered: string; failed: string }> = await manager.query(PROVIDER_STATS_SQL, [from, to]);
+      const [{ n }] = await manager.query(`SELECT count(*)::int AS n FROM sms_prefix_blocks WHERE lifted_at IS NULL`);
+      return [sms, attempts, providers, n as number] as const;
     });
 
     const byDay = new Map(utcDays(from, to).map((day) => [day, { day, ...zeroCounts() }]));
@@ -134,7 +154,14 @@ export class MfaStatsService {
       if (row.level === 'total') Object.assign(totals, counts);
       else if (row.bucket_day !== null) Object.assign(dayEntry(byDay, row.bucket_day), counts);
     }
-    return { from: from.toISOString(), to: to.toISOString(), totals, byDay: [...byDay.values()], byCountry };
+    const breakers = new Map(this.router.states().map((s) => [s.provider, s.breaker]));
+    const counted = new Map(providerRows.map((r) => [r.provider, { sent: Number(r.sent), delivered: Number(r.delivered), failed: Number(r.failed) }]));
+    const providers = [...new Set([...breakers.keys(), ...counted.keys()])].map((provider) => ({
+      provider,
+      breaker: breakers.get(provider) ?? null,
+      ...(counted.get(provider) ?? { sent: 0, delivered: 0, failed: 0 }),
+    }));
+    return { from: from.toISOString(), to: to.toISOString(), totals, byDay: [...byDay.values()], byCountry, providers, prefixesBlocked: blocked };
   }
 
   /** `[from, to)`: to defaults to now, from to 30 days before to; at most 366 days. */

@@ -34,7 +34,9 @@ export type AuditEventType =
   | 'admin.factor.removed'
   | 'admin.user.unlocked'
   | 'admin.sessions.revoked'
-  | 'admin.created';
+  | 'admin.created'
+  | 'sms.prefix.blocked'
+  | 'admin.sms_prefix.lifted';
 
 export interface AuditRecord {
   type: AuditEventType;

@@ -68,6 +68,31 @@ export class RateCountersRepository {
     return { totals: new Map(rows.map((r) => [r.key, r.total])), within: rows[0]?.within ?? true };
   }
 
+  /** For each window, the hits of `key` in buckets from `since` (inclusive) to `until` (exclusive). */
+  async sums(sql: Sql, windows: Array<{ key: string; since: Date; until: Date }>): Promise<number[]> {
+    const rows = await sql.query<{ n: number; total: number }>(
+      `SELECT w.n::int AS n, coalesce((SELECT sum(c.hits) FROM rate_counters c WHERE c.key = w.k AND c.window_start >= w.s AND c.window_start < w.u), 0)::int AS total
+         FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS w(k, s, u, n)`,
+      [windows.map((w) => w.key), windows.map((w) => w.since), windows.map((w) => w.until)],
+    );
+    const out = windows.map(() => 0);
+    for (const r of rows) out[r.n - 1] = r.total;
+    return out;
+  }
+
+  /**
+   * One hit on `key`'s bucket `bucket`, as a CTE for another repository's
+   * statement, written only if `when` (SQL) holds: a count that rides on the
+   * statement it counts (the verified code of a prefix).
+   */
+  static hitCte(name: string, offset: number, key: string, bucket: Date, when: string): { text: string; values: unknown[] } {
+    return {
+      text: `${name} AS (INSERT INTO rate_counters AS rc (key, window_start, hits) SELECT $${offset + 1}, $${offset + 2}, 1 WHERE ${when}
+               ON CONFLICT (key, window_start) DO UPDATE SET hits = rc.hits + 1 RETURNING rc.key)`,
+      values: [key, bucket],
+    };
+  }
+
   /** Gives back hits that were refused, so a refused request does not use up anyone's cap. */
   async giveBack(sql: Sql, hit: CounterWindow[]): Promise<void> {
     const sorted = [...hit].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -179,3 +179,35 @@ describe('metrics access', () => {
     ]);
   });
 });
+
+describe('SMS providers, routes and prices', () => {
+  const sns = { AWS_SNS_REGION: 'eu-west-1', AWS_SNS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SNS_SECRET_ACCESS_KEY: 'sns-secret-key-value' };
+
+  it('orders the providers SMS_PROVIDER first, then SMS_FAILOVER_PROVIDERS, with per-country routes and prices', () => {
+    const sms = loadConfig({ ...vonage, ...sns, SMS_FAILOVER_PROVIDERS: 'sns', SMS_ROUTES: 'US:sns>vonage,CA:sns', SMS_PRICES: 'GB:0.035,*:0.05' }).sms;
+    expect(sms.providers).toEqual(['vonage', 'sns']);
+    expect(sms.routes).toEqual({ US: ['sns', 'vonage'], CA: ['sns'] });
+    expect(sms.prices).toEqual({ GB: 0.035, '*': 0.05 });
+    expect(loadConfig({ NODE_ENV: 'test' }).sms.providers).toEqual([]);
+  });
+
+  it('names every problem: missing credentials, unknown or repeated providers, routes to providers not configured, malformed prices', () => {
+    expect(problemsOf({ ...vonage, SMS_FAILOVER_PROVIDERS: 'sns,vonage,twilio', SMS_ROUTES: 'US:twilio,gb:sns', SMS_PRICES: 'GB:cheap' })).toEqual([
+      'SMS_FAILOVER_PROVIDERS: "vonage" is listed twice (or is SMS_PROVIDER)',
+      'SMS_FAILOVER_PROVIDERS: "twilio" is not one of vonage, sns',
+      'SMS_ROUTES: US names twilio, which is not a configured SMS provider',
+      'SMS_ROUTES: "gb:sns" is not COUNTRY:provider>provider',
+      'SMS_PRICES: "GB:cheap" is not COUNTRY:price',
+      'AWS_SNS_REGION: required when sns is an SMS provider',
+      'AWS_SNS_ACCESS_KEY_ID: required when sns is an SMS provider',
+      'AWS_SNS_SECRET_ACCESS_KEY: required when sns is an SMS provider',
+    ]);
+    expect(problemsOf({ NODE_ENV: 'test', SMS_FAILOVER_PROVIDERS: 'sns' })).toEqual(['SMS_FAILOVER_PROVIDERS: needs a real SMS_PROVIDER (not the console sender)']);
+  });
+
+  it('refuses a plain-http SNS endpoint in production', () => {
+    expect(problemsOf({ ...production, ...sns, SMS_FAILOVER_PROVIDERS: 'sns', AWS_SNS_ENDPOINT: 'http://sns.example.com' })).toContain(
+      'AWS_SNS_ENDPOINT: must be an https:// URL in production',
+    );
+  });
+});

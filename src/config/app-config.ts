@@ -53,10 +53,27 @@ export interface TokensConfig {
 }
 
 export interface SmsConfig {
-  provider: 'console' | 'vonage';
+  /** The primary provider; `providers` lists it first, then the failover ones. */
+  provider: 'console' | SmsProviderName;
   /** Serve GET /dev/sms (the console sender's recent messages): only with NODE_ENV=development set explicitly. */
   devOutbox: boolean;
   webOtpDomain: string;
+  /** Providers in the default order of trial (SMS_PROVIDER, then SMS_FAILOVER_PROVIDERS); empty for the console sender. */
+  providers: SmsProviderName[];
+  /** Per destination country (ISO 3166 alpha-2), the providers to try in order, overriding `providers`. */
+  routes: Record<string, SmsProviderName[]>;
+  sns: { region: string; accessKeyId: string; secretAccessKey: string; endpoint: string | null; senderId: string | null };
+  breaker: { consecutiveFailures: number; openSeconds: number };
+  /** A Vonage message with no receipt after this long is failed over (0: never). */
+  receiptTimeoutSeconds: number;
+  /** Codes per hour to new numbers (enrolment), counted apart from `hourlyBudget` (verified numbers). */
+  enrolmentHourlyBudget: number;
+  /** Codes per hour to one phone number, whoever asks. */
+  perNumberHourlyCap: number;
+  /** Conversion per number prefix and the automatic block of a prefix being pumped. */
+  prefix: { digits: number; hourlyQuota: number; minVolume: number; minConversion: number };
+  /** Price of one SMS per destination country (`*` for the rest), in one currency, for the spend metric. */
+  prices: Record<string, number>;
   /** Codes sent per hour across all users before SMS stops (toll-fraud circuit breaker). */
   hourlyBudget: number;
   vonage: { apiKey: string; apiSecret: string; from: string; restHost: string; signatureSecret: string | null };
@@ -79,6 +96,9 @@ export interface AlertsConfig {
  * nobody in production without one.
  */
 export type MetricsAccess = { mode: 'token'; token: string } | { mode: 'open' } | { mode: 'off' };
+
+export const SMS_PROVIDER_NAMES = ['vonage', 'sns'] as const;
+export type SmsProviderName = (typeof SMS_PROVIDER_NAMES)[number];
 
 const PLACEHOLDER = /^(change-?me|changeme|secret|password|example|placeholder|todo|xxx+|test)$/i;
 
@@ -105,7 +125,24 @@ const envSchema = z.object({
   WEBOTP_DOMAIN: optionalString.pipe(
     z.string().regex(/^(?=.{1,253}$)([a-z0-9-]+\.)*[a-z0-9-]+$/i, 'must be a host name').optional(),
   ),
-  SMS_PROVIDER: z.enum(['console', 'vonage']).optional(),
+  SMS_PROVIDER: z.enum(['console', ...SMS_PROVIDER_NAMES]).optional(),
+  SMS_FAILOVER_PROVIDERS: optionalString,
+  SMS_ROUTES: optionalString,
+  AWS_SNS_REGION: optionalString,
+  AWS_SNS_ACCESS_KEY_ID: optionalString,
+  AWS_SNS_SECRET_ACCESS_KEY: optionalString,
+  AWS_SNS_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  AWS_SNS_SENDER_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9]{1,11}$/, '1 to 11 letters or digits').optional()),
+  SMS_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).optional(),
+  SMS_BREAKER_OPEN_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
+  SMS_RECEIPT_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(600).optional(),
+  SMS_ENROLMENT_HOURLY_BUDGET: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  SMS_PER_NUMBER_HOURLY_CAP: z.coerce.number().int().min(1).max(1000).optional(),
+  SMS_PRICES: optionalString,
+  SMS_PREFIX_DIGITS: z.coerce.number().int().min(4).max(10).optional(),
+  SMS_PREFIX_HOURLY_QUOTA: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  SMS_PREFIX_MIN_VOLUME: z.coerce.number().int().min(5).max(1_000_000).optional(),
+  SMS_PREFIX_MIN_CONVERSION: z.coerce.number().min(0).max(1).optional(),
   VONAGE_API_KEY: optionalString,
   VONAGE_API_SECRET: optionalString,
   VONAGE_FROM: optionalString,
@@ -164,6 +201,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     for (const name of ['VONAGE_API_KEY', 'VONAGE_API_SECRET', 'VONAGE_FROM'] as const) {
       if (!e[name]) problems.push(`${name}: required when SMS_PROVIDER=vonage`);
     }
+  }
+  const smsProviders = smsProviderList(smsProvider, e.SMS_FAILOVER_PROVIDERS, problems);
+  const smsRoutes = parseSmsRoutes(e.SMS_ROUTES, smsProviders, problems);
+  const smsPrices = parseSmsPrices(e.SMS_PRICES, problems);
+  if (smsProviders.includes('vonage') && smsProvider !== 'vonage') {
+    for (const name of ['VONAGE_API_KEY', 'VONAGE_API_SECRET', 'VONAGE_FROM'] as const) {
+      if (!e[name]) problems.push(`${name}: required when vonage is an SMS provider`);
+    }
+  }
+  if (smsProviders.includes('sns')) {
+    for (const name of ['AWS_SNS_REGION', 'AWS_SNS_ACCESS_KEY_ID', 'AWS_SNS_SECRET_ACCESS_KEY'] as const) {
+      if (!e[name]) problems.push(`${name}: required when sns is an SMS provider`);
+    }
+    if (production) requireSecret(problems, 'AWS_SNS_SECRET_ACCESS_KEY', e.AWS_SNS_SECRET_ACCESS_KEY);
+    if (production && e.AWS_SNS_ENDPOINT && !isHttpsOrLoopback(e.AWS_SNS_ENDPOINT)) problems.push('AWS_SNS_ENDPOINT: must be an https:// URL in production');
   }
   if (production) {
     requireSecret(problems, 'JWT_PRIVATE_KEY', e.JWT_PRIVATE_KEY);
@@ -241,6 +293,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         restHost: e.VONAGE_REST_HOST ?? 'https://rest.nexmo.com',
         signatureSecret: e.VONAGE_SIGNATURE_SECRET ?? null,
       },
+      providers: smsProviders,
+      routes: smsRoutes,
+      sns: {
+        region: e.AWS_SNS_REGION ?? '',
+        accessKeyId: e.AWS_SNS_ACCESS_KEY_ID ?? '',
+        secretAccessKey: e.AWS_SNS_SECRET_ACCESS_KEY ?? '',
+        endpoint: e.AWS_SNS_ENDPOINT ?? null,
+        senderId: e.AWS_SNS_SENDER_ID ?? null,
+      },
+      breaker: { consecutiveFailures: e.SMS_BREAKER_FAILURES ?? 5, openSeconds: e.SMS_BREAKER_OPEN_SECONDS ?? 30 },
+      receiptTimeoutSeconds: e.SMS_RECEIPT_TIMEOUT_SECONDS ?? 60,
+      enrolmentHourlyBudget: e.SMS_ENROLMENT_HOURLY_BUDGET ?? 300,
+      perNumberHourlyCap: e.SMS_PER_NUMBER_HOURLY_CAP ?? 10,
+      prefix: {
+        digits: e.SMS_PREFIX_DIGITS ?? 6,
+        hourlyQuota: e.SMS_PREFIX_HOURLY_QUOTA ?? 1000,
+        minVolume: e.SMS_PREFIX_MIN_VOLUME ?? 50,
+        minConversion: e.SMS_PREFIX_MIN_CONVERSION ?? 0.2,
+      },
+      prices: smsPrices,
     },
     webauthn: {
       rpId: e.WEBAUTHN_RP_ID ?? 'localhost',
@@ -254,6 +326,51 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         ? { mode: 'off' }
         : { mode: 'open' },
   };
+}
+
+/** SMS_PROVIDER first, then SMS_FAILOVER_PROVIDERS (comma-separated, no repeats); none for the console sender. */
+function smsProviderList(primary: string | null, failover: string | undefined, problems: string[]): SmsProviderName[] {
+  const known = (name: string): name is SmsProviderName => (SMS_PROVIDER_NAMES as readonly string[]).includes(name);
+  const extra = splitList(failover);
+  if (primary === null || primary === 'console') {
+    if (extra.length > 0) problems.push('SMS_FAILOVER_PROVIDERS: needs a real SMS_PROVIDER (not the console sender)');
+    return [];
+  }
+  const list: SmsProviderName[] = known(primary) ? [primary] : [];
+  for (const name of extra) {
+    if (!known(name)) problems.push(`SMS_FAILOVER_PROVIDERS: "${name}" is not one of ${SMS_PROVIDER_NAMES.join(', ')}`);
+    else if (list.includes(name)) problems.push(`SMS_FAILOVER_PROVIDERS: "${name}" is listed twice (or is SMS_PROVIDER)`);
+    else list.push(name);
+  }
+  return list;
+}
+
+/** `SMS_ROUTES=US:sns>vonage,CA:sns`: per country, the configured providers to try in that order. */
+function parseSmsRoutes(value: string | undefined, providers: SmsProviderName[], problems: string[]): Record<string, SmsProviderName[]> {
+  const routes: Record<string, SmsProviderName[]> = {};
+  for (const entry of splitList(value)) {
+    const m = /^([A-Z]{2}):([a-z]+(?:>[a-z]+)*)$/.exec(entry);
+    if (!m) {
+      problems.push(`SMS_ROUTES: "${entry}" is not COUNTRY:provider>provider`);
+      continue;
+    }
+    const order = m[2]!.split('>');
+    const unknown = order.filter((p) => !(providers as string[]).includes(p));
+    if (unknown.length > 0) problems.push(`SMS_ROUTES: ${m[1]} names ${unknown.join(', ')}, which is not a configured SMS provider`);
+    else routes[m[1]!] = order as SmsProviderName[];
+  }
+  return routes;
+}
+
+/** `SMS_PRICES=GB:0.035,US:0.0079,*:0.05`: the price of one SMS per destination country. */
+function parseSmsPrices(value: string | undefined, problems: string[]): Record<string, number> {
+  const prices: Record<string, number> = {};
+  for (const entry of splitList(value)) {
+    const m = /^([A-Z]{2}|\*):(\d+(?:\.\d+)?)$/.exec(entry);
+    if (m) prices[m[1]!] = Number(m[2]);
+    else problems.push(`SMS_PRICES: "${entry}" is not COUNTRY:price`);
+  }
+  return prices;
 }
 
 /** https, or plain http to this machine only (a local relay or test double: nothing crosses a network). */

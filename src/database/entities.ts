@@ -14,6 +14,7 @@ import { RateCounter } from '../common/rate-counter.entity.js';
 import { PasswordAttemptBudget } from '../login/password-attempt-budget.entity.js';
 import { MfaPolicyVersion } from '../policy/mfa-policy-version.entity.js';
 import { SmsMessage } from '../sms/sms-message.entity.js';
+import { SmsPrefixBlock } from '../sms/sms-prefix-block.entity.js';
 import { User } from '../users/user.entity.js';
 
 /**
@@ -30,6 +31,7 @@ export const ENTITIES = [
   SmsChallenge,
   MfaFailure,
   SmsMessage,
+  SmsPrefixBlock,
   MfaPolicyVersion,
   TotpSecret,
   RecoveryCode,

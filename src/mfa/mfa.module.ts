@@ -14,6 +14,7 @@ import { SmsChallengeService } from './factors/sms/sms-challenge.service.js';
 import { SmsEnrolmentService } from './factors/sms/sms-enrolment.service.js';
 import { SmsFactor } from './factors/sms/sms.factor.js';
 import { SmsResendController } from './factors/sms/sms-resend.controller.js';
+import { SmsChallengeController } from './factors/sms/sms-challenge.controller.js';
 import { SmsEnrolmentController } from './factors/sms/sms-enrolment.controller.js';
 import { SmsPhoneChangeService } from './factors/sms/sms-phone-change.service.js';
 import { RecoveryCodeFactor } from './factors/recovery-codes/recovery-code.factor.js';
@@ -52,7 +53,7 @@ export class MfaModule {
     const module: DynamicModule = {
       module: MfaModule,
       imports: [SessionsModule, UsersModule, PolicyModule, AlertsModule, SmsModule.register(runtime)],
-      controllers: [MeFactorsController, SmsEnrolmentController, SmsResendController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController],
+      controllers: [MeFactorsController, SmsEnrolmentController, SmsResendController, SmsChallengeController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController],
       providers: [
         FactorsRepository,
         SmsChallengesRepository,
@@ -79,7 +80,7 @@ export class MfaModule {
         WebauthnRegistrationService,
         WebauthnFactor,
       ],
-      exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService],
+      exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService, SmsModule],
     };
     MfaModule.registered.set(runtime, module);
     return module;

@@ -10,7 +10,7 @@ import { ApiProblems } from '../common/openapi/api-problems.decorator.js';
 import { InjectSmsConfig } from '../config/config.tokens.js';
 import { VonageDeliveryReceiptDto } from './dto/sms.dto.js';
 import type { SmsConfig } from '../config/app-config.js';
-import { smsMessagesTotal } from './sms-metrics.js';
+import { smsMessagesTotal, smsReceiptSeconds } from './sms-metrics.js';
 import { isValidVonageSignature } from './vonage-signature.js';
 import { z } from 'zod';
 
@@ -58,11 +58,12 @@ export class DeliveryReceiptController {
       // Only the first receipt moves the row; replays match nothing.
       const result: [unknown[], number] = await this.dataSource.query(
         `UPDATE sms_messages SET status = 'delivered', delivered_at = $2, updated_at = $2
-          WHERE provider = 'vonage' AND provider_message_id = $1 AND delivered_at IS NULL RETURNING destination_country`,
+          WHERE provider = 'vonage' AND provider_message_id = $1 AND delivered_at IS NULL RETURNING destination_country, sent_at`,
         [messageId, now],
       );
-      for (const row of result[0] as Array<{ destination_country: string }>) {
+      for (const row of result[0] as Array<{ destination_country: string; sent_at: Date | null }>) {
         smsMessagesTotal.inc({ provider: 'vonage', country: row.destination_country, status: 'delivered' });
+        if (row.sent_at) smsReceiptSeconds.observe({ provider: 'vonage', country: row.destination_country }, Math.max(0, (now.getTime() - row.sent_at.getTime()) / 1000));
       }
     } else if (['failed', 'rejected', 'expired'].includes(params.status ?? '')) {
       await this.dataSource.query(

@@ -143,3 +143,12 @@ export function maskPhoneNumber(e164: string): string {
   const tail = national.length >= MIN_DIGITS_TO_REVEAL ? ` ${national.slice(-VISIBLE_DIGITS)}` : '';
   return `+${parsed.countryCallingCode} ${BULLETS}${tail}`;
 }
+
+/**
+ * The prefix of an E.164 number that conversion is tracked by: the '+' and
+ * the first `digits` digits (country code and the start of the national
+ * number), a range of numbers rather than one.
+ */
+export function phonePrefix(e164: string, digits: number): string {
+  return `+${e164.replace(/^\+/, '').slice(0, digits)}`;
+}

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { RateCountersRepository, type CounterWindow } from '../common/rate-counters.repository.js';
 import { Database } from '../database/database.js';
+import { prefixSentKey } from './sms-conversion.service.js';
 
 const HOUR_MS = 3600_000;
 /** Per-user and per-number caps count in one-minute buckets: the hour they look back over is exact to a minute. */
@@ -15,9 +16,20 @@ const GLOBAL_BUCKET_MS = 600_000;
  * row would serialise them all behind its lock).
  */
 const GLOBAL_SHARDS = 8;
-const GLOBAL_KEYS = Array.from({ length: GLOBAL_SHARDS }, (_, i) => `sms:global:${i}`);
+/**
+ * Which hourly budget a send is counted in: codes to verified numbers
+ * (login, step-up) and codes to new numbers (enrolment) are counted apart,
+ * so a flood of enrolments from throwaway accounts spends its own budget and
+ * never the one every login depends on.
+ */
+export type SmsBudget = 'verified' | 'new';
 
-export type CapReservation = { ok: true } | { ok: false; refusedBy: 'user' | 'destination' | 'global'; sentLastHour: number };
+const GLOBAL_KEYS: Record<SmsBudget, string[]> = {
+  verified: Array.from({ length: GLOBAL_SHARDS }, (_, i) => `sms:global:${i}`),
+  new: Array.from({ length: GLOBAL_SHARDS }, (_, i) => `sms:enrol:${i}`),
+};
+
+export type CapReservation = { ok: true } | { ok: false; refusedBy: 'user' | 'destination' | 'global' | 'prefix'; sentLastHour: number };
 
 /**
  * Hourly SMS send caps per user, per destination number and for everyone
@@ -42,25 +54,40 @@ export class SendCapsService {
    * are stored with their place under the caps, or not at all.
    */
   async reserve(
-    input: { userId: string; destinationHash: string; perUser: number; perDestination: number; global: number },
+    input: {
+      userId: string;
+      destinationHash: string;
+      perUser: number;
+      perDestination: number;
+      global: number;
+      budget: SmsBudget;
+      /** The number's prefix (conversion tracking) and its hourly quota. */
+      prefix: string;
+      perPrefix: number;
+    },
     then?: (offset: number, when: string) => { text: string; values: unknown[] },
   ): Promise<CapReservation> {
     const now = this.clock.now().getTime();
     const personal = (key: string) => windowOf(key, now, PERSONAL_BUCKET_MS);
     const user = personal(`sms:user:${input.userId}`);
     const destination = personal(`sms:dest:${input.destinationHash}`);
-    const shards = GLOBAL_KEYS.map((key) => windowOf(key, now, GLOBAL_BUCKET_MS));
-    const hit = [user, destination, shards[randomInt(GLOBAL_SHARDS)]!];
-    // Groups: 0 the user, 1 the number, 2 everyone (all shards together).
-    const read = [{ ...user, group: 0 }, { ...destination, group: 1 }, ...shards.map((s) => ({ ...s, group: 2 }))];
-    const { totals, within } = await this.counters.hitAndRead(this.db, hit, read, [input.perUser, input.perDestination, input.global], then);
+    const shards = GLOBAL_KEYS[input.budget].map((key) => windowOf(key, now, GLOBAL_BUCKET_MS));
+    const prefix = personal(prefixSentKey(input.prefix));
+    const hit = [user, destination, shards[randomInt(GLOBAL_SHARDS)]!, prefix];
+    // Groups: 0 the user, 1 the number, 2 everyone (all shards together), 3 the number's prefix.
+    const read = [{ ...user, group: 0 }, { ...destination, group: 1 }, ...shards.map((s) => ({ ...s, group: 2 })), { ...prefix, group: 3 }];
+    const limits = [input.perUser, input.perDestination, input.global, input.perPrefix];
+    const { totals, within } = await this.counters.hitAndRead(this.db, hit, read, limits, then);
     if (within) return { ok: true };
     // Refused (`then` wrote nothing): which cap, from the totals, each of which includes this send.
     const sentByUser = totals.get(user.key) ?? 0;
     const sentToDestination = totals.get(destination.key) ?? 0;
     const sentByEveryone = shards.reduce((sum, s) => sum + (totals.get(s.key) ?? 0), 0);
+    const sentToPrefix = totals.get(prefix.key) ?? 0;
     const refusal: CapReservation =
-      sentByUser > input.perUser
+      sentToPrefix > input.perPrefix
+        ? { ok: false, refusedBy: 'prefix', sentLastHour: sentToPrefix - 1 }
+        : sentByUser > input.perUser
         ? { ok: false, refusedBy: 'user', sentLastHour: sentByUser - 1 }
         : sentToDestination > input.perDestination
           ? { ok: false, refusedBy: 'destination', sentLastHour: sentToDestination - 1 }

@@ -6,11 +6,15 @@ import { AuditService, type AuditRecord } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { SecretsService } from '../common/crypto/secrets.service.js';
 import { isDatabaseUnavailable } from '../common/errors/problem-details.filter.js';
+import { InjectConfig } from '../config/config.tokens.js';
+import type { AppConfig } from '../config/app-config.js';
+import { assertNever } from '../vocabulary/factor-type.js';
 import { Database, type Sql, type Tx } from '../database/database.js';
-import { SmsSender, type SmsSendResult } from './sms-sender.js';
+import { failsOver, isProviderFault, SmsRouter, type RoutedProvider } from './sms-router.js';
+import type { SmsSendResult } from './sms-sender.js';
 import type { SmsMessage, SmsMessageKind } from './sms-message.entity.js';
 import { SmsMessagesRepository, type FinishPatch } from './sms-messages.repository.js';
-import { smsMessagesTotal } from './sms-metrics.js';
+import { smsFailoversTotal, smsMessagesTotal, smsSpendTotal } from './sms-metrics.js';
 
 /**
  * The outbox worker's name in Nest's SchedulerRegistry: it looks for due
@@ -53,6 +57,21 @@ export type DeliveryOutcome =
 export type CodeReissuer = (challengeId: string, tx: Tx) => Promise<string | null>;
 
 /**
+ * Counts a replacement code against the challenge's resends; false when the
+ * challenge cannot take one more (used, locked, expired, resends spent).
+ */
+export type ResendGate = (challengeId: string, tx: Tx) => Promise<boolean>;
+
+/** What the client is told of a challenge's code (GET /auth/mfa/challenges/:id). */
+export type DeliveryState = 'queued' | 'sent' | 'delivered' | 'failed' | 'failing_over';
+
+/** How far back the failover scan looks: codes live at most 10 minutes (security.md). */
+const FAILOVER_WINDOW_MS = 600_000;
+
+/** Providers that post delivery receipts; a code through them with no receipt in time is failed over. */
+const RECEIPT_PROVIDERS = ['vonage'];
+
+/**
  * The SMS outbox. A message is written in the same statement or transaction
  * as the change it belongs to, already leased to this process, and handed to
  * the provider as soon as that commits: no second read, no claim, no waiting
@@ -79,6 +98,7 @@ export class SmsDeliveryService implements OnModuleDestroy {
   private reissuer: CodeReissuer | null = null;
   /** Set on shutdown: a scheduled tick that fires after it does nothing. */
   private stopped = false;
+  private resendGate: ResendGate | null = null;
   private polling: Promise<void> | null = null;
   /** Polls are failing because the database cannot be reached; said once, not once a second. */
   private paused = false;
@@ -86,16 +106,48 @@ export class SmsDeliveryService implements OnModuleDestroy {
   constructor(
     private readonly db: Database,
     private readonly messages: SmsMessagesRepository,
-    private readonly sender: SmsSender,
+    private readonly router: SmsRouter,
     private readonly secrets: SecretsService,
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly monitor: AbuseMonitorService,
+    @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   /** The challenge side registers how to reissue a lost code (keeps this module free of MFA imports). */
   useCodeReissuer(reissuer: CodeReissuer): void {
     this.reissuer = reissuer;
+  }
+
+  /** The challenge side registers how a replacement code is counted against its resends. */
+  useResendGate(gate: ResendGate): void {
+    this.resendGate = gate;
+  }
+
+  /**
+   * The delivery state of a challenge's latest code: queued until a provider
+   * accepts it, then sent, delivered or failed as receipts say; failing over
+   * while a replacement for a failed code waits to go out through another
+   * provider.
+   */
+  async deliveryState(challengeId: string): Promise<DeliveryState> {
+    const [latest, ...earlier] = await this.messages.forChallenge(this.db, challengeId);
+    if (!latest) return 'queued';
+    switch (latest.status) {
+      case 'pending':
+      case 'sending':
+      case 'retry':
+        return earlier.some((m) => m.failedOverAt !== null) ? 'failing_over' : 'queued';
+      case 'sent':
+        return 'sent';
+      case 'delivered':
+        return 'delivered';
+      case 'failed':
+      case 'expired':
+        return 'failed';
+      default:
+        return assertNever(latest.status);
+    }
   }
 
   @Interval(SMS_OUTBOX_WORKER, WORKER_INTERVAL_MS)
@@ -118,7 +170,7 @@ export class SmsDeliveryService implements OnModuleDestroy {
   }
 
   get provider(): string {
-    return this.sender.provider;
+    return this.router.primary;
   }
 
   /**
@@ -168,6 +220,7 @@ export class SmsDeliveryService implements OnModuleDestroy {
   pollOnce(): Promise<void> {
     this.polling ??= (async () => {
       try {
+        await this.failOverUndelivered();
         for (;;) {
           const now = this.clock.now();
           const batch = await this.messages.claimDue(this.db, { now, leaseUntil: new Date(now.getTime() + LEASE_SECONDS * 1000), limit: 20 });
@@ -179,6 +232,57 @@ export class SmsDeliveryService implements OnModuleDestroy {
       }
     })();
     return this.polling;
+  }
+
+  /**
+   * Codes whose receipt said failed or expired, or that have had no receipt
+   * for SMS_RECEIPT_TIMEOUT_SECONDS, get a replacement routed around the
+   * provider that carried them, counted as one of the challenge's resends.
+   * The replacement is a new outbox row, due now, so this same pass sends it;
+   * its code is issued fresh when it goes out (the reissuer), since the
+   * failed code may yet arrive and is kept only as superseded.
+   */
+  private async failOverUndelivered(): Promise<void> {
+    const now = this.clock.now();
+    const timeout = this.config.sms.receiptTimeoutSeconds;
+    // Receipts come only with a signature secret to check them; without one, silence means nothing.
+    const receiptProviders = timeout > 0 && this.config.sms.vonage.signatureSecret ? RECEIPT_PROVIDERS : [];
+    const due = await this.messages.claimFailovers(this.db, {
+      now,
+      since: new Date(now.getTime() - FAILOVER_WINDOW_MS),
+      receiptCutoff: new Date(now.getTime() - timeout * 1000),
+      receiptProviders,
+      limit: 20,
+    });
+    for (const failed of due) {
+      const gate = this.resendGate;
+      if (!gate || !failed.challengeId) continue;
+      const challengeId = failed.challengeId;
+      const replacement = this.build({
+        userId: failed.userId,
+        challengeId,
+        kind: 'otp',
+        destination: {
+          e164: this.secrets.open(failed.destinationCiphertext, `sms:${failed.id}`),
+          country: failed.destinationCountry,
+          masked: failed.destinationMasked,
+        },
+        locale: failed.locale,
+        bodyTemplate: failed.bodyTemplate,
+      });
+      Object.assign(replacement, {
+        status: 'pending',
+        attempts: 0,
+        lockedUntil: null,
+        excludedProviders: [...new Set([...failed.excludedProviders, failed.provider])],
+      });
+      const queued = await this.db.transaction(async (tx) => {
+        if (!(await gate(challengeId, tx))) return false;
+        await this.messages.insert(tx, replacement);
+        return true;
+      });
+      smsFailoversTotal.inc({ from: failed.provider, reason: queued ? failed.failoverReason : `${failed.failoverReason}_not_replaced` });
+    }
   }
 
   /**
@@ -203,7 +307,7 @@ export class SmsDeliveryService implements OnModuleDestroy {
   }
 
   private build(input: {
-    userId: string;
+    userId: string | null;
     challengeId: string | null;
     kind: SmsMessageKind;
     destination: Destination;
@@ -223,7 +327,7 @@ export class SmsDeliveryService implements OnModuleDestroy {
       destinationHash: this.secrets.lookupHash(input.destination.e164, 'phone'),
       destinationMasked: input.destination.masked,
       destinationCountry: input.destination.country,
-      provider: this.sender.provider,
+      provider: this.router.primary,
       providerMessageId: null,
       status: 'sending',
       attempts: 1,
@@ -234,6 +338,8 @@ export class SmsDeliveryService implements OnModuleDestroy {
       sentAt: null,
       deliveredAt: null,
       updatedAt: now,
+      excludedProviders: [],
+      failedOverAt: null,
     };
   }
 
@@ -258,26 +364,53 @@ export class SmsDeliveryService implements OnModuleDestroy {
       text = message.bodyTemplate.split('{code}').join(code);
     }
     const to = this.secrets.open(message.destinationCiphertext, `sms:${message.id}`);
-    let result: SmsSendResult;
+    const order = this.router.order(message.destinationCountry, message.excludedProviders);
+    let result: SmsSendResult | null = null;
+    let provider = message.provider;
+    const attempt = async (candidate: RoutedProvider): Promise<SmsSendResult> => {
+      if (result && !result.ok) smsFailoversTotal.inc({ from: provider, reason: 'send_error' });
+      provider = candidate.name;
+      let outcome: SmsSendResult;
+      try {
+        outcome = await candidate.sender.send({ to, text, reference: message.id });
+      } catch {
+        // An adapter that throws is treated as a transient fault; its error text is not kept.
+        outcome = { ok: false, retryable: true, reason: 'adapter_error' };
+      }
+      if (isProviderFault(outcome)) candidate.breaker.failed();
+      else candidate.breaker.succeeded();
+      return outcome;
+    };
     this.inFlight.add(message.id);
     try {
-      result = await this.sender.send({ to, text, reference: message.id });
-    } catch {
-      // An adapter that throws is treated as a transient fault; its error text is not kept.
-      result = { ok: false, retryable: true, reason: 'adapter_error' };
+      let admitted = false;
+      for (const candidate of order) {
+        // Asked only as each is reached, so a half-open probe is never taken by a provider left untried.
+        if (!candidate.breaker.tryAcquire()) continue;
+        admitted = true;
+        result = await attempt(candidate);
+        // Failover on a send error (timeouts, 5xx, the provider's own account trouble): the same message,
+        // the same code, through the next provider at once. A refused number is refused everywhere.
+        if (result.ok || !failsOver(result)) break;
+      }
+      // Every breaker open: the first choice is tried all the same. A breaker is there to route around a
+      // failing provider; with nothing left to route to, a code that may arrive beats a certain wait.
+      if (!admitted) result = await attempt(order[0]!);
     } finally {
       this.inFlight.delete(message.id);
     }
-    if (result.ok) return this.finish(message, { status: 'sent' }, result.providerMessageId);
-    if (result.retryable && message.attempts < MAX_SEND_ATTEMPTS) {
-      return this.finish(message, { status: 'retry', reason: result.reason });
+    message = { ...message, provider };
+    const final: SmsSendResult = result ?? { ok: false, retryable: true, reason: 'adapter_error' };
+    if (final.ok) return this.finish(message, { status: 'sent' }, final.providerMessageId);
+    if (final.retryable && message.attempts < MAX_SEND_ATTEMPTS) {
+      return this.finish(message, { status: 'retry', reason: final.reason });
     }
-    return this.finish(message, { status: 'failed', reason: result.reason });
+    return this.finish(message, { status: 'failed', reason: final.reason });
   }
 
   private async finish(message: SmsMessage, outcome: DeliveryOutcome, providerMessageId: string | null = null): Promise<DeliveryOutcome> {
     const now = this.clock.now();
-    const patch: FinishPatch = { status: 'sending', now, sentAt: null, providerMessageId: null, lastError: null, nextAttemptAt: null };
+    const patch: FinishPatch = { status: 'sending', now, sentAt: null, providerMessageId: null, lastError: null, nextAttemptAt: null, provider: message.provider };
     switch (outcome.status) {
       case 'sent':
         Object.assign(patch, { status: 'sent', sentAt: now, providerMessageId });
@@ -318,6 +451,11 @@ export class SmsDeliveryService implements OnModuleDestroy {
     // The outcome and its audit event in one statement.
     await this.audit.recordWith(this.db, this.messages.finishStatement(message.id, patch), events);
     smsMessagesTotal.inc({ provider: message.provider, country: message.destinationCountry, status: patch.status });
+    if (patch.status === 'sent') {
+      const { prices } = this.config.sms;
+      const price = prices[message.destinationCountry] ?? prices['*'];
+      if (price !== undefined) smsSpendTotal.inc({ provider: message.provider, country: message.destinationCountry }, price);
+    }
     if (message.kind === 'otp' && outcome.status === 'sent') await this.monitor.afterSmsSent(message.destinationCountry);
     return outcome;
   }

@@ -14,6 +14,8 @@ export type SmsMessageKind = 'otp' | 'phone_changed' | 'mfa_reset';
 @Index('sms_messages_destination_hash_created_at_idx', ['destinationHash', 'createdAt'])
 @Index('sms_messages_provider_message_id_idx', ['providerMessageId'])
 @Index('sms_messages_kind_created_at_idx', ['kind', 'createdAt'])
+@Index('sms_messages_challenge_id_idx', ['challengeId'], { where: '"challenge_id" IS NOT NULL' })
+@Index('sms_messages_failover_idx', ['sentAt'], { where: `"kind" = 'otp' AND "failed_over_at" IS NULL AND "status" IN ('sent', 'failed')` })
 export class SmsMessage {
   @PrimaryColumn({ type: 'uuid' })
   id: string;
@@ -80,4 +82,12 @@ export class SmsMessage {
 
   @Column({ type: 'timestamptz', name: 'updated_at' })
   updatedAt: Date;
+
+  /** Providers whose receipt said this code did not arrive: its replacement is routed around them. */
+  @Column({ type: 'text', array: true, name: 'excluded_providers', default: () => "'{}'" })
+  excludedProviders: string[];
+
+  /** When a replacement was queued for this message (a failed or missing receipt). */
+  @Column({ type: 'timestamptz', name: 'failed_over_at', nullable: true })
+  failedOverAt: Date | null;
 }

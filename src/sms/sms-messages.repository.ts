@@ -24,6 +24,8 @@ const COLUMNS = [
   'sent_at',
   'delivered_at',
   'updated_at',
+  'excluded_providers',
+  'failed_over_at',
 ] as const;
 
 function valuesOf(m: SmsMessage): unknown[] {
@@ -49,6 +51,8 @@ function valuesOf(m: SmsMessage): unknown[] {
     m.sentAt,
     m.deliveredAt,
     m.updatedAt,
+    m.excludedProviders,
+    m.failedOverAt,
   ];
 }
 
@@ -77,6 +81,8 @@ function toMessage(r: Row): SmsMessage {
     sentAt: r.sent_at as Date | null,
     deliveredAt: r.delivered_at as Date | null,
     updatedAt: r.updated_at as Date,
+    excludedProviders: (r.excluded_providers as string[] | null) ?? [],
+    failedOverAt: r.failed_over_at as Date | null,
   };
 }
 
@@ -121,6 +127,44 @@ export class SmsMessagesRepository {
     return rows.map(toMessage);
   }
 
+  /**
+   * Takes the recent codes that need a replacement through another provider:
+   * those whose receipt said failed, and those still without a receipt
+   * `receiptCutoff` after the send from a provider that sends receipts. Each
+   * is marked so that it is replaced once (`FOR UPDATE SKIP LOCKED` keeps
+   * instances apart). Codes older than `since` have expired anyway.
+   */
+  async claimFailovers(
+    sql: Sql,
+    input: { now: Date; since: Date; receiptCutoff: Date; receiptProviders: string[]; limit: number },
+  ): Promise<Array<SmsMessage & { failoverReason: 'receipt_failed' | 'receipt_missing' }>> {
+    const rows = await sql.query<Row & { failover_reason: 'receipt_failed' | 'receipt_missing' }>(
+      `UPDATE sms_messages m SET failed_over_at = $1
+         FROM (SELECT id, CASE WHEN status = 'failed' THEN 'receipt_failed' ELSE 'receipt_missing' END AS reason
+                 FROM sms_messages
+                WHERE kind = 'otp' AND failed_over_at IS NULL AND status IN ('sent', 'failed') AND sent_at > $2
+                  AND challenge_id IS NOT NULL
+                  AND ((status = 'failed' AND last_error LIKE 'receipt_%')
+                       OR (status = 'sent' AND sent_at <= $3 AND provider = ANY($4::text[])))
+                ORDER BY sent_at
+                LIMIT $5
+                  FOR UPDATE SKIP LOCKED) due
+        WHERE m.id = due.id
+       RETURNING ${COLUMNS.map((c) => `m.${c}`).join(', ')}, due.reason AS failover_reason`,
+      [input.now, input.since, input.receiptCutoff, input.receiptProviders, input.limit],
+    );
+    return rows.map((r) => ({ ...toMessage(r), failoverReason: r.failover_reason }));
+  }
+
+  /** The outbox rows of one challenge's codes, newest first (its delivery state). */
+  async forChallenge(sql: Sql, challengeId: string): Promise<Array<Pick<SmsMessage, 'status' | 'failedOverAt'>>> {
+    const rows = await sql.query<{ status: SmsMessageStatus; failed_over_at: Date | null }>(
+      `SELECT status, failed_over_at FROM sms_messages WHERE challenge_id = $1 AND kind = 'otp' ORDER BY created_at DESC LIMIT 10`,
+      [challengeId],
+    );
+    return rows.map((r) => ({ status: r.status, failedOverAt: r.failed_over_at }));
+  }
+
   /** Extends the lease of rows this process is still sending (the heartbeat), so a live sender keeps them. */
   async extendLeases(sql: Sql, ids: string[], leaseUntil: Date): Promise<void> {
     if (ids.length === 0) return;
@@ -132,9 +176,9 @@ export class SmsMessagesRepository {
     return {
       text: `UPDATE sms_messages SET status = $2, locked_until = NULL, updated_at = $3,
                     sent_at = COALESCE($4, sent_at), provider_message_id = COALESCE($5, provider_message_id),
-                    last_error = $6, next_attempt_at = COALESCE($7, next_attempt_at)
+                    last_error = $6, next_attempt_at = COALESCE($7, next_attempt_at), provider = $8
               WHERE id = $1 RETURNING id`,
-      values: [id, patch.status, patch.now, patch.sentAt, patch.providerMessageId, patch.lastError, patch.nextAttemptAt],
+      values: [id, patch.status, patch.now, patch.sentAt, patch.providerMessageId, patch.lastError, patch.nextAttemptAt, patch.provider],
     };
   }
 }
@@ -146,4 +190,6 @@ export interface FinishPatch {
   providerMessageId: string | null;
   lastError: string | null;
   nextAttemptAt: Date | null;
+  /** The provider that carried (or last tried) the message. */
+  provider: string;
 }

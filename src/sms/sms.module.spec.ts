@@ -2,7 +2,7 @@ import type { AppRuntime } from '../app-runtime.js';
 import { loadConfig } from '../config/app-config.js';
 import { ConsoleSmsSender } from './console-sms.sender.js';
 import { DevSmsController } from './dev-sms.controller.js';
-import { SmsModule, createSmsSender } from './sms.module.js';
+import { SmsModule, createSmsSenders } from './sms.module.js';
 import { VonageSmsSender } from './vonage-sms.sender.js';
 
 function runtime(env: Record<string, string>): AppRuntime {
@@ -19,19 +19,19 @@ const vonage = {
 describe('SmsModule', () => {
   it('serves GET /dev/sms with the console sender when NODE_ENV=development is set', () => {
     const dev = runtime({ NODE_ENV: 'development' });
-    expect(createSmsSender(dev)).toBeInstanceOf(ConsoleSmsSender);
+    expect(createSmsSenders(dev)[0]).toBeInstanceOf(ConsoleSmsSender);
     expect(SmsModule.register(dev).controllers).toContain(DevSmsController);
   });
 
   it('does not serve GET /dev/sms in tests, where the console sender drops the codes', () => {
     const test = runtime({ NODE_ENV: 'test' });
-    expect(createSmsSender(test)).toBeInstanceOf(ConsoleSmsSender);
+    expect(createSmsSenders(test)[0]).toBeInstanceOf(ConsoleSmsSender);
     expect(SmsModule.register(test).controllers).not.toContain(DevSmsController);
   });
 
   it('does not serve GET /dev/sms with a real provider, whatever NODE_ENV says', () => {
     for (const env of [vonage, { NODE_ENV: 'development', ...vonage }]) {
-      expect(createSmsSender(runtime(env))).toBeInstanceOf(VonageSmsSender);
+      expect(createSmsSenders(runtime(env))[0]).toBeInstanceOf(VonageSmsSender);
       expect(SmsModule.register(runtime(env)).controllers).not.toContain(DevSmsController);
     }
   });

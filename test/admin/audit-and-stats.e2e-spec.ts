@@ -376,6 +376,8 @@ describe('admin: audit log and MFA statistics', () => {
         from: `${days[0]}T00:00:00.000Z`,
         to: `${to}T00:00:00.000Z`,
         ...expected(days[0], to, days),
+        providers: [{ provider: 'vonage', breaker: 'closed', ...(({ sent, delivered, failed }) => ({ sent, delivered, failed }))(expected(days[0], to, days).totals) }],
+        prefixesBlocked: 0,
       });
       // The story, spelled out once, so a mistake in the ledger cannot hide one in the service.
       expect(res.body.totals).toEqual({

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './read-body.js';
 
 /**
  * A stand-in for Vonage's legacy SMS API (`POST {restHost}/sms/json`) that the
@@ -119,8 +120,11 @@ export class FakeVonageServer {
   readonly apiKey: string;
   readonly apiSecret: string;
   messages: FakeVonageMessage[] = [];
+  /** Every request to /sms/json, answered or not. */
+  requests = 0;
 
   private queue: QueuedBehaviour[] = [];
+  private always: QueuedBehaviour | null = null;
   private readonly pendingTimers = new Set<NodeJS.Timeout>();
   /** Requests in 'hang' mode that are still held open. */
   private readonly held = new Set<ServerResponse>();
@@ -177,6 +181,16 @@ export class FakeVonageServer {
     }
   }
 
+  /** Every request fails this way (after any queued behaviours) until `recover()`. */
+  failAlways(mode: FakeVonageFailureMode, opts: { delayMs?: number; accept?: boolean } = {}): void {
+    this.always = { mode, delayMs: opts.delayMs ?? DEFAULT_SLOW_DELAY_MS, accept: opts.accept ?? true };
+  }
+
+  recover(): void {
+    this.always = null;
+    this.queue = [];
+  }
+
   /** How many requests are held open by 'hang' right now, and how many have been since the start. */
   hanging(): { now: number; total: number } {
     return { now: this.held.size, total: this.heldEver };
@@ -185,6 +199,8 @@ export class FakeVonageServer {
   reset(): void {
     this.messages = [];
     this.queue = [];
+    this.always = null;
+    this.requests = 0;
     this.balance = 10;
   }
 
@@ -213,7 +229,8 @@ export class FakeVonageServer {
     }
 
     const raw = await readBody(req);
-    const behaviour = this.queue.shift();
+    this.requests += 1;
+    const behaviour = this.queue.shift() ?? this.always ?? undefined;
 
     if (behaviour?.mode === 'server_error') {
       sendJson(res, 500, { type: 'about:blank', title: 'Internal Server Error' });
@@ -328,14 +345,6 @@ function sendJson(res: ServerResponse, statusCode: number, body: unknown): void 
   res.end(payload);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 /** Query string, then a JSON or form-encoded body; `null` when the body cannot be parsed. */
 function parseParams(req: IncomingMessage, raw: string, url: URL): Record<string, string | undefined> | null {

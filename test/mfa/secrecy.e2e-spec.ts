@@ -83,3 +83,76 @@ describe('secrecy of codes, numbers and passwords', () => {
     }
   });
 });
+
+/**
+ * The same sweep over the second provider's path: codes carried by AWS SNS
+ * after Vonage failed, a failover on a failed receipt, the delivery-state
+ * route, and a pumped prefix blocked. Stored prefixes must be prefixes.
+ */
+describe('secrecy across failover to the second provider', () => {
+  let t: SmsTestApp;
+  const password = 'correct horse battery';
+  const phones: string[] = [];
+
+  beforeAll(async () => {
+    t = await startSmsTestApp({ sns: true, env: { SMS_PREFIX_DIGITS: '7', SMS_PREFIX_MIN_VOLUME: '5' } });
+    for (const email of ['f1@example.com', 'f2@example.com']) {
+      const user = await userWithSms(t, email);
+      phones.push(user.phone);
+      t.vonage.failAlways('server_error');
+      const { mfaToken, challenge } = await loginToChallenge(t, email);
+      await t.get(`/auth/mfa/challenges/${challenge.challengeId}`, mfaToken);
+      await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code: '000001' }, mfaToken);
+      t.sns!.failNext('server_error', 1);
+      t.clock.advance(31);
+      await t.post(`/auth/mfa/challenges/${challenge.challengeId}/resend`, undefined, mfaToken);
+      t.clock.advance(2);
+      await t.app.get(SmsDeliveryService).pollOnce();
+      await t.get(`/auth/mfa/challenges/${challenge.challengeId}`, mfaToken);
+      const done = await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code: t.lastCode(user.phone) }, mfaToken);
+      expect(done.status).toBe(200);
+      t.vonage.recover();
+    }
+    // Enough unverified codes to one prefix to block it.
+    for (let i = 0; i < 10; i++) {
+      const pumped = `+4474009${String(i).padStart(5, '0')}`;
+      phones.push(pumped);
+      const reg = await t.post('/auth/register', { email: `pump-secret${i}@example.com`, password });
+      const login = await t.post('/auth/login', { email: `pump-secret${i}@example.com`, password });
+      expect(reg.status).toBe(201);
+      await t.post('/me/mfa/factors/sms', { phone: pumped }, login.body.accessToken);
+    }
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const contains = (haystack: string, secret: string) => new RegExp(`(?<![0-9])${secret.replace('+', '\\+')}(?![0-9])`).test(haystack);
+  const codes = () => [...new Set([...t.sns!.messages.flatMap((m) => t.sns!.codesSentTo(m.phoneNumber)), ...t.vonage.messages.flatMap((m) => t.vonage.codesSentTo(m.to))])];
+
+  it('exercised both providers and the block', async () => {
+    expect(t.sns!.messages.length).toBeGreaterThanOrEqual(4);
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM sms_prefix_blocks`)).rows[0].n).toBe(1);
+  });
+
+  it('no code, full number or password in responses, logs or any text column; stored prefixes are prefixes', async () => {
+    const { rows: columns } = await t.db.query(
+      `SELECT table_name, column_name FROM information_schema.columns
+        WHERE table_schema = 'public' AND data_type IN ('text', 'character varying', 'jsonb', 'ARRAY', 'json')`,
+    );
+    const dump: string[] = [];
+    for (const { table_name, column_name } of columns) {
+      const { rows } = await t.db.query(`SELECT "${column_name}"::text AS v FROM "${table_name}" WHERE "${column_name}" IS NOT NULL`);
+      for (const r of rows) dump.push(`${table_name}.${column_name}=${r.v}`);
+    }
+    const places = { responses: t.responses.join('\n'), logs: t.logs.join('\n'), database: dump.join('\n') };
+    for (const [where, all] of Object.entries(places)) {
+      for (const secret of [...codes(), ...phones, ...phones.map((p) => p.slice(1)), password]) {
+        expect({ where, secret, found: contains(all, secret) }).toEqual({ where, secret, found: false });
+      }
+    }
+    const prefixes = dump.filter((line) => /^(sms_prefix_blocks\.prefix|sms_challenges\.destination_prefix)=/.test(line));
+    expect(prefixes.length).toBeGreaterThan(0);
+    for (const line of prefixes) expect(line.split('=')[1]).toMatch(/^\+\d{7}$/);
+  });
+});

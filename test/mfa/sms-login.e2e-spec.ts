@@ -92,7 +92,7 @@ describe('SMS second factor: enrol, log in, verify', () => {
     }
 
     const mfaRoutes = routes.filter((r) => r.requirement?.kind === 'mfa');
-    expect(mfaRoutes.map((r) => r.path).sort()).toEqual(['/auth/mfa/challenges', '/auth/mfa/challenges/:id/resend', '/auth/mfa/verify']);
+    expect(mfaRoutes.map((r) => r.path).sort()).toEqual(['/auth/mfa/challenges', '/auth/mfa/challenges/:id', '/auth/mfa/challenges/:id/resend', '/auth/mfa/verify']);
     for (const route of mfaRoutes) {
       const res = await t.request(route.method, path(route.path), { token: user.accessToken, body: route.method === 'GET' ? undefined : {} });
       expect({ route: route.path, status: res.status, code: res.body.code }).toEqual({ route: route.path, status: 401, code: 'MFA_TOKEN_INVALID' });

@@ -1,8 +1,11 @@
+import { FakeSnsServer } from '../fakes/fake-sns-server.js';
 import { FakeVonageServer } from '../fakes/fake-vonage-server.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 
 export interface SmsTestApp extends TestApp {
   vonage: FakeVonageServer;
+  /** The second provider's fake (AWS SNS), when started with `sns: true`. */
+  sns: FakeSnsServer | null;
   /** The last code the fake "phone" received. */
   lastCode(phone: string): string;
 }
@@ -11,8 +14,20 @@ export interface SmsTestApp extends TestApp {
  * The app wired to the real Vonage SDK, pointed at the fake Vonage server.
  * The outbox worker is off: tests call `pollOnce()` when they want it to run.
  */
-export async function startSmsTestApp(options: TestAppOptions & { vonage?: FakeVonageServer } = {}): Promise<SmsTestApp> {
+export async function startSmsTestApp(options: TestAppOptions & { vonage?: FakeVonageServer; sns?: boolean } = {}): Promise<SmsTestApp> {
   const vonage = options.vonage ?? (await FakeVonageServer.start());
+  // The second provider, through @aws-sdk/client-sns pointed at the fake by its documented `endpoint` setting.
+  const sns = options.sns ? await FakeSnsServer.start() : null;
+  const snsEnv: Record<string, string> = sns
+    ? {
+        SMS_FAILOVER_PROVIDERS: 'sns',
+        AWS_SNS_REGION: sns.region,
+        AWS_SNS_ACCESS_KEY_ID: sns.accessKeyId,
+        AWS_SNS_SECRET_ACCESS_KEY: sns.secretAccessKey,
+        AWS_SNS_ENDPOINT: sns.url,
+        AWS_SNS_SENDER_ID: 'Sesame',
+      }
+    : {};
   const t = await startTestApp({
     ...options,
     env: {
@@ -22,6 +37,7 @@ export async function startSmsTestApp(options: TestAppOptions & { vonage?: FakeV
       VONAGE_FROM: 'Sesame',
       VONAGE_REST_HOST: vonage.url,
       WEBOTP_DOMAIN: 'auth.example.com',
+      ...snsEnv,
       ...options.env,
     },
     overrides: { smsWorker: false, ...options.overrides },
@@ -29,14 +45,21 @@ export async function startSmsTestApp(options: TestAppOptions & { vonage?: FakeV
   const closeApp = t.close;
   return Object.assign(t, {
     vonage,
+    sns,
     lastCode(phone: string) {
-      const codes = vonage.codesSentTo(phone);
+      // The phone does not care which provider carried the code: the newest one of either.
+      const all = [
+        ...vonage.messages.filter((m) => m.to.replace(/^\+/, '') === phone.replace(/^\+/, '')).map((m) => ({ at: m.receivedAt, text: m.text })),
+        ...(sns?.messages.filter((m) => m.phoneNumber === phone).map((m) => ({ at: m.receivedAt, text: m.message })) ?? []),
+      ].sort((a, b) => a.at.getTime() - b.at.getTime());
+      const codes = all.map((m) => /#(\w+)\s*$/.exec(m.text)?.[1]).filter((c): c is string => c !== undefined);
       if (codes.length === 0) throw new Error(`no SMS reached ${phone}`);
       return codes[codes.length - 1];
     },
     async close() {
       await closeApp();
       if (!options.vonage) await vonage.close();
+      await sns?.close();
     },
   });
 }

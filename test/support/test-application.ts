@@ -7,11 +7,13 @@ import { applicationOptions, configureApp } from '../../src/bootstrap.js';
 import { Clock } from '../../src/common/clock.js';
 import { RATE_LIMIT_SCALE } from '../../src/common/http/rate-limit.guard.js';
 import { SMS_OUTBOX_WORKER } from '../../src/sms/sms-delivery.service.js';
-import { SmsSender } from '../../src/sms/sms-sender.js';
+import type { SmsSender } from '../../src/sms/sms-sender.js';
+import { SMS_SENDERS } from '../../src/sms/sms.module.js';
 
 /** Collaborators a test replaces in the real application. */
 export interface TestOverrides {
   clock?: Clock;
+  /** The only SMS provider, in place of the configured ones. */
   smsSender?: SmsSender;
   /** Multiplies every rate limit: tests that fire hundreds of requests from one address raise it. */
   rateLimitScale?: number;
@@ -26,7 +28,7 @@ export interface TestOverrides {
 export async function createTestApplication(runtime: AppRuntime, overrides: TestOverrides = {}): Promise<NestExpressApplication> {
   let builder = Test.createTestingModule({ imports: [AppModule.register(runtime)] });
   if (overrides.clock) builder = builder.overrideProvider(Clock).useValue(overrides.clock);
-  if (overrides.smsSender) builder = builder.overrideProvider(SmsSender).useValue(overrides.smsSender);
+  if (overrides.smsSender) builder = builder.overrideProvider(SMS_SENDERS).useValue([overrides.smsSender]);
   if (overrides.rateLimitScale !== undefined) builder = builder.overrideProvider(RATE_LIMIT_SCALE).useValue(overrides.rateLimitScale);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>(applicationOptions);

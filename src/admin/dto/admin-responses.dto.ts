@@ -141,6 +141,23 @@ export class SmsCountryCountsDto extends SmsCountsDto {
   country: string;
 }
 
+export class SmsProviderStateDto {
+  @ApiProperty({ enum: ['vonage', 'sns', 'console'], example: 'vonage' })
+  provider: string;
+
+  @ApiProperty({ enum: ['closed', 'open', 'half_open'], nullable: true, type: String, description: "This instance's circuit breaker for the provider (null: no longer configured)", example: 'closed' })
+  breaker: string | null;
+
+  @ApiProperty({ description: 'Codes this provider carried in the window', example: 120 })
+  sent: number;
+
+  @ApiProperty({ example: 117 })
+  delivered: number;
+
+  @ApiProperty({ example: 1 })
+  failed: number;
+}
+
 export class MfaStatsDto {
   @ApiProperty({ format: 'date-time', example: '2026-11-25T00:00:00.000Z' })
   from: string;
@@ -156,4 +173,44 @@ export class MfaStatsDto {
 
   @ApiProperty({ type: [SmsCountryCountsDto], description: 'Most codes sent first' })
   byCountry: SmsCountryCountsDto[];
+
+  @ApiProperty({ type: [SmsProviderStateDto], description: 'Configured SMS providers, in default order, with their breaker state' })
+  providers: SmsProviderStateDto[];
+
+  @ApiProperty({ description: 'Number prefixes blocked for SMS pumping right now', example: 0 })
+  prefixesBlocked: number;
+}
+
+export class SmsPrefixBlockDto {
+  @ApiProperty({ format: 'uuid', example: '7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d' })
+  id: string;
+
+  @ApiProperty({ description: 'The first digits of E.164 numbers (never a whole number)', example: '+882345' })
+  prefix: string;
+
+  @ApiProperty({ description: 'ISO 3166-1 alpha-2', example: 'GB' })
+  country: string;
+
+  @ApiProperty({ enum: ['conversion_collapsed'], example: 'conversion_collapsed' })
+  reason: string;
+
+  @ApiProperty({ description: 'Codes sent to the prefix in the hour before the block', example: 500 })
+  sent: number;
+
+  @ApiProperty({ description: 'Of those, codes verified', example: 0 })
+  verified: number;
+
+  @ApiProperty({ format: 'date-time', example: '2026-12-02T09:30:00.000Z' })
+  blockedAt: string;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, example: null })
+  liftedAt: string | null;
+
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The admin who lifted it', example: null })
+  liftedBy: string | null;
+}
+
+export class SmsPrefixBlockListDto {
+  @ApiProperty({ type: [SmsPrefixBlockDto], description: 'Blocks in force first, then those lifted in the last 30 days' })
+  items: SmsPrefixBlockDto[];
 }

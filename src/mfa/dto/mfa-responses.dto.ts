@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { FactorSummaryDto } from '../../auth/dto/auth-responses.dto.js';
 import { FACTOR_TYPES } from '../../vocabulary/factor-type.js';
 
 /** Response shapes of the second-factor routes, as the OpenAPI document describes them (api.md). */
@@ -161,4 +162,16 @@ export class WebauthnRegistrationOptionsDto {
 export class RecoveryCodesDto {
   @ApiProperty({ type: [String], minItems: 10, maxItems: 10, description: 'Each works once; shown only now', example: ['k7m2-9qxp', 'a4t8-3fzr', 'p2n6-7wcd', 'h9v3-5jly', 'e8b4-2sqm', 'r5c7-6ugk', 'w3x9-4dnb', 'f6j2-8ptv', 'y4q7-1hmz', 'u2d5-9rkc'] })
   codes: string[];
+}
+
+export class SmsChallengeStatusDto extends SmsChallengeDto {
+  @ApiProperty({
+    enum: ['queued', 'sent', 'delivered', 'failed', 'failing_over'],
+    description: "The latest code's delivery: failing_over while a replacement goes out through another provider",
+    example: 'sent',
+  })
+  delivery: 'queued' | 'sent' | 'delivered' | 'failed' | 'failing_over';
+
+  @ApiPropertyOptional({ type: [FactorSummaryDto], description: "Only when delivery failed: the user's other factors, usable with the same mfaToken" })
+  alternatives?: FactorSummaryDto[];
 }

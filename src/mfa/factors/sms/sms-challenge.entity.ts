@@ -73,4 +73,8 @@ export class SmsChallenge {
 
   @Column({ type: 'timestamptz', name: 'created_at' })
   createdAt: Date;
+
+  /** The first digits of the number the code went to (conversion per prefix); never the whole number. */
+  @Column({ type: 'text', name: 'destination_prefix', nullable: true })
+  destinationPrefix: string | null;
 }

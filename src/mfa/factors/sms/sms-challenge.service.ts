@@ -13,7 +13,9 @@ import { PolicyService } from '../../../policy/policy.service.js';
 import type { MfaPolicy } from '../../../policy/mfa-policy.js';
 import { isCountryAllowed, maskPhoneNumber } from '../../../sms/phone-number.js';
 import { SendCapsService } from '../../../sms/send-caps.service.js';
-import { SmsDeliveryService } from '../../../sms/sms-delivery.service.js';
+import { smsRefusalsTotal } from '../../../sms/sms-metrics.js';
+import { SmsConversionService } from '../../../sms/sms-conversion.service.js';
+import { SmsDeliveryService, type DeliveryState } from '../../../sms/sms-delivery.service.js';
 import type { SmsMessage } from '../../../sms/sms-message.entity.js';
 import { outboxInsert } from '../../../sms/sms-messages.repository.js';
 import { buildOtpMessage, pickLocale } from '../../../sms/sms-message.js';
@@ -22,6 +24,7 @@ import { grandfatheredTypes } from '../../assurance.js';
 import { reservationOf } from '../../attempt-budget.repository.js';
 import type { ChallengeBinding } from '../../challenge-binding.js';
 import type { Factor } from '../../factor.entity.js';
+import type { FactorSummary } from '../../factor-directory.js';
 import { MfaException, retryAfter } from '../../mfa.exception.js';
 import { MfaFactorsService } from '../../mfa-factors.service.js';
 import { mfaVerificationsTotal } from '../../mfa-metrics.js';
@@ -32,9 +35,6 @@ import { isUuid } from '../../../common/validation/fields.js';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
-/** At most this many codes an hour to one phone number, whoever asks (SMS pumping defence). */
-export const MAX_SENDS_PER_HOUR_PER_DESTINATION = 10;
-
 export interface SmsChallengeView {
   challengeId: string;
   factorId: string;
@@ -43,6 +43,12 @@ export interface SmsChallengeView {
   expiresAt: string;
   resendAvailableAt: string;
   attemptsRemaining: number;
+}
+
+export interface SmsChallengeStatus extends SmsChallengeView {
+  delivery: DeliveryState;
+  /** Only when delivery failed: the user's other active factors. */
+  alternatives?: FactorSummary[];
 }
 
 /** A correct code, not yet consumed: the caller consumes it in the transaction that upgrades the session. */
@@ -74,10 +80,28 @@ export class SmsChallengeService implements OnModuleInit {
     private readonly clock: Clock,
     private readonly alerts: AlertService,
     private readonly monitor: AbuseMonitorService,
+    private readonly conversion: SmsConversionService,
   ) {}
 
   onModuleInit(): void {
     this.delivery.useCodeReissuer((challengeId, tx) => this.reissue(challengeId, tx));
+    this.delivery.useResendGate((challengeId, tx) => this.challenges.countReplacement(tx, challengeId, this.clock.now()));
+  }
+
+  /**
+   * The challenge with the delivery state of its latest code; when that
+   * failed, the user's other active factors, so the client can offer them
+   * at once (the mfaToken stays valid for them).
+   */
+  async status(challengeId: string, binding: ChallengeBinding): Promise<SmsChallengeStatus> {
+    const challenge = await this.findBound(challengeId, binding);
+    const factor = await this.factors.findOwned(binding.userId, challenge.factorId);
+    if (!factor) throw new MfaException('NOT_FOUND');
+    const delivery = await this.delivery.deliveryState(challenge.id);
+    const view = { ...this.view(challenge, factor), delivery };
+    if (delivery !== 'failed') return view;
+    const alternatives = (await this.factors.listActive(binding.userId)).filter((f) => f.id !== factor.id);
+    return { ...view, alternatives };
   }
 
   /** Creates a challenge for the factor's stored number and sends a fresh code to it. */
@@ -115,12 +139,14 @@ export class SmsChallengeService implements OnModuleInit {
       lastSentAt: now,
       consumedAt: null,
       createdAt: now,
+      destinationPrefix: this.conversion.prefixOf(e164),
     };
+    await this.assertPrefixOpen(challenge.destinationPrefix!);
     const message = this.prepare(challenge.id, factor, e164, code, policy, context);
     try {
       // The caps are reserved and, within them, the challenge and its SMS stored: one statement.
       const store = this.challenges.insertWithOutbox(challenge, (offset, when) => outboxInsert(message, offset, when));
-      await this.reserveSend(policy, binding.userId, e164, store);
+      await this.reserveSend(policy, purpose, binding.userId, e164, challenge.destinationPrefix!, store);
     } catch (error) {
       this.delivery.discard(message);
       // The factor is gone: a concurrent enrolment of the same user replaced this pending one.
@@ -130,6 +156,7 @@ export class SmsChallengeService implements OnModuleInit {
       throw error;
     }
     await this.deliverOrFail(message);
+    await this.conversion.afterSend(challenge.destinationPrefix!, factor.phoneCountry ?? '');
     return this.view(challenge, factor);
   }
 
@@ -156,7 +183,9 @@ export class SmsChallengeService implements OnModuleInit {
     }
     const e164 = this.factors.phoneOf(factor);
     this.assertCountryAllowed(policy, factor);
-    await this.reserveSend(policy, binding.userId, e164);
+    const prefix = this.conversion.prefixOf(e164);
+    await this.assertPrefixOpen(prefix);
+    await this.reserveSend(policy, challenge.purpose, binding.userId, e164, prefix);
 
     const code = generateOtpCode(challenge.codeLength);
     const message = this.prepare(challenge.id, factor, e164, code, policy, context);
@@ -180,6 +209,7 @@ export class SmsChallengeService implements OnModuleInit {
       throw error;
     }
     await this.deliverOrFail(message);
+    await this.conversion.afterSend(prefix, factor.phoneCountry ?? '');
     return this.view(fresh, factor);
   }
 
@@ -241,6 +271,8 @@ export class SmsChallengeService implements OnModuleInit {
         // transaction's last, ends the account's run of failures and writes the login's audit rows.
         const spent = await this.challenges.consume(tx, challenge.id, this.clock.now(), [
           this.accountLimit.successStatement(binding.userId, 'EXISTS (SELECT 1 FROM used)'),
+          // The prefix's conversion counts the verified code in the same statement.
+          ...(challenge.destinationPrefix ? [this.conversion.verifiedCounter(challenge.destinationPrefix, 'EXISTS (SELECT 1 FROM used)')] : []),
           this.audit.carriedBy(tx, [{ type: 'mfa.code.verified', userId: binding.userId, meta, metadata: { factorType: 'sms', challengeId: challenge.id } }]),
         ]);
         if (!spent) throw new MfaException('MFA_CHALLENGE_USED');
@@ -275,6 +307,13 @@ export class SmsChallengeService implements OnModuleInit {
     return challenge;
   }
 
+  /** A prefix blocked for pumping gets no code, whoever asks (security.md: SMS abuse). */
+  private async assertPrefixOpen(prefix: string): Promise<void> {
+    if (!(await this.conversion.isBlocked(prefix))) return;
+    smsRefusalsTotal.inc({ cap: 'prefix_blocked' });
+    throw new MfaException('SMS_DESTINATION_NOT_ALLOWED', { detail: 'Codes by SMS to this number range are paused. Use another factor.' });
+  }
+
   private assertCountryAllowed(policy: MfaPolicy, factor: Factor): void {
     if (!isCountryAllowed(factor.phoneCountry ?? '', policy.sms.allowedCountries)) {
       throw new MfaException('SMS_DESTINATION_NOT_ALLOWED', { detail: 'The MFA policy does not allow SMS to this country.' });
@@ -288,21 +327,41 @@ export class SmsChallengeService implements OnModuleInit {
    */
   private async reserveSend(
     policy: MfaPolicy,
+    purpose: ChallengePurpose,
     userId: string,
     e164: string,
+    prefix: string,
     then?: (offset: number, when: string) => { text: string; values: unknown[] },
   ): Promise<void> {
+    // An enrolment's number is not verified yet: its codes come out of the new-number budget.
+    const budget = purpose === 'enroll' ? 'new' : 'verified';
     const reservation = await this.caps.reserve(
       {
         userId,
         destinationHash: this.factors.phoneHash(e164),
         perUser: policy.sms.maxSendsPerHourPerUser,
-        perDestination: MAX_SENDS_PER_HOUR_PER_DESTINATION,
-        global: this.sms.hourlyBudget,
+        // At most this many codes an hour to one phone number, whoever asks (SMS pumping defence).
+        perDestination: this.sms.perNumberHourlyCap,
+        global: budget === 'new' ? this.sms.enrolmentHourlyBudget : this.sms.hourlyBudget,
+        budget,
+        prefix,
+        perPrefix: this.sms.prefix.hourlyQuota,
       },
       then,
     );
     if (reservation.ok) return;
+    smsRefusalsTotal.inc({ cap: reservation.refusedBy === 'global' ? `${budget}_numbers_budget` : reservation.refusedBy });
+    if (reservation.refusedBy === 'global' && budget === 'new') {
+      // Logins are unaffected: their budget is counted apart (issue: an enrolment flood cannot stop logins).
+      await this.alerts.raise('sms_enrolment_budget_exhausted', 'SMS budget for new numbers reached: enrolments by SMS are paused', {
+        sentLastHour: reservation.sentLastHour,
+        budget: this.sms.enrolmentHourlyBudget,
+      });
+      throw new MfaException('RATE_LIMITED', {
+        detail: 'Adding a phone number is temporarily unavailable. Try again later or use another factor.',
+        headers: retryAfter(600),
+      });
+    }
     if (reservation.refusedBy === 'global') {
       // The global circuit breaker: past the hourly budget no code is sent to anyone and operators
       // are alerted, so a pumping attack costs at most one hour's budget.

@@ -5,7 +5,7 @@ import type { ChallengeBinding } from '../../challenge-binding.js';
 import type { SmsChallenge } from './sms-challenge.entity.js';
 
 const COLUMNS = `id, user_id, factor_id, purpose, attempt_id, session_id, code_hash, superseded_code_hash, code_length, expires_at, attempts, max_attempts,
-  sends, max_resends, resend_cooldown_seconds, last_sent_at, consumed_at, created_at`;
+  sends, max_resends, resend_cooldown_seconds, last_sent_at, consumed_at, created_at, destination_prefix`;
 
 interface Row {
   id: string;
@@ -26,6 +26,7 @@ interface Row {
   last_sent_at: Date;
   consumed_at: Date | null;
   created_at: Date;
+  destination_prefix: string | null;
 }
 
 function toChallenge(r: Row): SmsChallenge {
@@ -48,6 +49,7 @@ function toChallenge(r: Row): SmsChallenge {
     lastSentAt: r.last_sent_at,
     consumedAt: r.consumed_at,
     createdAt: r.created_at,
+    destinationPrefix: r.destination_prefix,
   };
 }
 
@@ -71,6 +73,7 @@ function valuesOf(c: SmsChallenge): unknown[] {
     c.lastSentAt,
     c.consumedAt,
     c.createdAt,
+    c.destinationPrefix,
   ];
 }
 
@@ -175,6 +178,21 @@ export class SmsChallengesRepository {
       [input.id, input.codeHash, input.now, input.expiresAt, input.expectedSends],
     );
     return row ? toChallenge(row) : null;
+  }
+
+  /**
+   * Counts a replacement code (a failover after a failed or missing receipt)
+   * as one of the challenge's resends, in one conditional UPDATE: a used,
+   * locked or expired challenge, or one whose resends are spent, gets none.
+   */
+  async countReplacement(sql: Sql, id: string, now: Date): Promise<boolean> {
+    const rows = await sql.query(
+      `UPDATE sms_challenges SET sends = sends + 1, last_sent_at = $2
+        WHERE id = $1 AND consumed_at IS NULL AND attempts < max_attempts AND expires_at > $2 AND sends < 1 + max_resends
+       RETURNING id`,
+      [id, now],
+    );
+    return rows.length === 1;
   }
 
   /** The challenge, locked for the rest of the transaction (the outbox's code reissue after a restart). */
