@@ -30,10 +30,12 @@ export type AuditEventType =
   | 'mfa.recovery_codes.generated'
   | 'mfa.step_up.completed'
   | 'mfa.policy.changed'
+  | 'mfa.policy.rolled_back'
   | 'admin.mfa.reset'
   | 'admin.factor.removed'
   | 'admin.user.unlocked'
   | 'admin.sessions.revoked'
+  | 'admin.user.groups.changed'
   | 'admin.created';
 
 export interface AuditRecord {

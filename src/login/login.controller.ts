@@ -63,6 +63,6 @@ export class LoginController {
   @ApiOperation({ summary: 'Start a second-factor check that upgrades this session' })
   @ApiOkResponse({ type: StepUpResponseDto, description: 'An mfaToken for /auth/mfa/challenges and /auth/mfa/verify' })
   stepUp(@CurrentPrincipal() principal: AccessPrincipal) {
-    return this.flow.startStepUp(principal.userId, principal.sessionId);
+    return this.flow.startStepUp(principal.user, principal.sessionId);
   }
 }

@@ -8,6 +8,8 @@ import type { RequestMeta } from '../common/http/request-meta.js';
 import { decideLogin } from '../mfa/assurance.js';
 import { FactorDirectory, type FactorSummary } from '../mfa/factor-directory.js';
 import { PolicyService } from '../policy/policy.service.js';
+import { effectiveRuleFor } from '../policy/policy-rules.js';
+import type { UserProfile } from '../vocabulary/principal.js';
 import { LoginAttemptsService } from '../sessions/login-attempts.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { TokenService, type TokensResponse } from '../tokens/token.service.js';
@@ -19,7 +21,7 @@ import { PasswordAttemptsRepository } from './password-attempts.repository.js';
 
 export type LoginResponse =
   | TokensResponse
-  | { status: 'mfa_required'; mfaToken: string; expiresIn: number; factors: FactorSummary[]; notice?: 'FACTOR_NO_LONGER_ALLOWED'; allowedFactors?: FactorType[] }
+  | { status: 'mfa_required'; mfaToken: string; expiresIn: number; factors: FactorSummary[]; notice?: 'FACTOR_NO_LONGER_ALLOWED' | 'MORE_FACTORS_REQUIRED'; allowedFactors?: FactorType[] }
   | { status: 'mfa_enrollment_required'; mfaToken: string; expiresIn: number; allowedFactors: FactorType[] };
 
 /** The login flow: password, then (when the assurance function says so) an mfaToken for the second factor, or tokens. */
@@ -74,7 +76,8 @@ export class LoginService {
     await this.passwordAttempts.clear(this.db, emailHash);
     const policy = await this.policy.current();
     const factors = await this.factors.listActive(user.id);
-    const outcome = decideLogin(policy, user, factors.map((f) => f.type));
+    const rule = effectiveRuleFor(policy, user);
+    const outcome = decideLogin(rule, user, factors.map((f) => f.type));
     switch (outcome.status) {
       case 'authenticated': {
         const { session, refreshToken } = await this.sessions.create({ userId: user.id, amr: ['pwd'], authTime: this.clock.now(), meta });
@@ -89,7 +92,9 @@ export class LoginService {
           expiresIn: policy.mfaTokenTtlSeconds,
           factors: factors.filter((f) => outcome.factorTypes.includes(f.type)),
           // The factors listed are no longer allowed: they work until the user enrols one of these.
-          ...(outcome.grandfathered ? { notice: 'FACTOR_NO_LONGER_ALLOWED' as const, allowedFactors: policy.allowedFactors.filter((t) => t !== 'recovery_code') } : {}),
+          ...(outcome.grandfathered ? { notice: 'FACTOR_NO_LONGER_ALLOWED' as const, allowedFactors: enrollable(rule.allowedFactors) } : {}),
+          // The user's rule wants more factors than they hold: they sign in with theirs and are asked to add one.
+          ...(outcome.moreFactorsNeeded ? { notice: 'MORE_FACTORS_REQUIRED' as const, allowedFactors: enrollable(rule.allowedFactors) } : {}),
         };
       }
       case 'mfa_enrollment_required': {
@@ -100,9 +105,11 @@ export class LoginService {
   }
 
   /** Step-up: an mfaToken bound to the caller's own session, which a verified factor then upgrades. */
-  async startStepUp(userId: string, sessionId: string): Promise<{ mfaToken: string; expiresIn: number; factors: FactorSummary[] }> {
+  async startStepUp(user: UserProfile, sessionId: string): Promise<{ mfaToken: string; expiresIn: number; factors: FactorSummary[] }> {
+    const userId = user.id;
     const policy = await this.policy.current();
-    const factors = (await this.factors.listActive(userId)).filter((f) => policy.allowedFactors.includes(f.type));
+    const rule = effectiveRuleFor(policy, user);
+    const factors = (await this.factors.listActive(userId)).filter((f) => rule.allowedFactors.includes(f.type));
     const mfaToken = await this.startAttempt(userId, 'step_up', sessionId, policy.mfaTokenTtlSeconds);
     return { mfaToken, expiresIn: policy.mfaTokenTtlSeconds, factors };
   }
@@ -111,4 +118,8 @@ export class LoginService {
     const attempt = await this.attempts.start({ userId, purpose, sessionId, ttlSeconds });
     return this.tokens.signMfa({ sub: userId, jti: attempt.id, purpose, sid: sessionId }, ttlSeconds);
   }
+}
+
+function enrollable(factors: readonly FactorType[]): FactorType[] {
+  return factors.filter((t) => t !== 'recovery_code');
 }

@@ -1,5 +1,5 @@
 import type { Role } from '../vocabulary/role.js';
-import type { MfaPolicy } from '../policy/mfa-policy.js';
+import type { MfaRuleSettings } from '../policy/mfa-policy.js';
 import { assertNever, type FactorType } from '../vocabulary/factor-type.js';
 
 export type LoginOutcome =
@@ -9,13 +9,20 @@ export type LoginOutcome =
    * longer allows. They keep working until the user enrols an allowed one
    * (narrowing the policy must neither turn MFA off nor lock anyone out).
    */
-  | { status: 'mfa_required'; factorTypes: FactorType[]; grandfathered?: true }
+  | { status: 'mfa_required'; factorTypes: FactorType[]; grandfathered?: true; moreFactorsNeeded?: true }
   | { status: 'mfa_enrollment_required'; allowedFactors: FactorType[] };
 
 /** Recovery codes get a user back in; they are never a first factor to enrol on their own. */
 const ENROLLABLE_FIRST: ReadonlySet<FactorType> = new Set(['sms', 'totp', 'webauthn']);
 
-export function mfaRequiredFor(policy: MfaPolicy, roles: readonly Role[]): boolean {
+/**
+ * What the login decision reads of the rule that applies to the user
+ * (policy-rules.ts effectiveRuleFor); a whole policy document is its own
+ * default rule and fits too.
+ */
+export type LoginRule = Pick<MfaRuleSettings, 'mode' | 'allowedFactors' | 'minFactors'> & { requiredRoles: readonly Role[] };
+
+export function mfaRequiredFor(policy: LoginRule, roles: readonly Role[]): boolean {
   switch (policy.mode) {
     case 'off':
       return false;
@@ -33,7 +40,7 @@ export function mfaRequiredFor(policy: MfaPolicy, roles: readonly Role[]): boole
  * factors. Pure: the login flow and the guards only call it.
  */
 export function decideLogin(
-  policy: MfaPolicy,
+  policy: LoginRule,
   user: { roles: readonly Role[] },
   activeFactorTypes: readonly FactorType[],
 ): LoginOutcome {
@@ -41,7 +48,12 @@ export function decideLogin(
   const usable = [...new Set(activeFactorTypes.filter((t) => policy.allowedFactors.includes(t)))];
   // A user who has a second factor always uses it, even where policy would not demand one.
   const usableForLogin = usable.filter((t) => t !== 'recovery_code' || usable.length > 1);
-  if (usableForLogin.length > 0) return { status: 'mfa_required', factorTypes: usable };
+  if (usableForLogin.length > 0) {
+    const loginFactors = activeFactorTypes.filter((t) => t !== 'recovery_code' && policy.allowedFactors.includes(t)).length;
+    // Short of the rule's minimum: the user still signs in with what they have, and is told to enrol more.
+    const short = mfaRequiredFor(policy, user.roles) && loginFactors < (policy.minFactors ?? 1);
+    return { status: 'mfa_required', factorTypes: usable, ...(short ? { moreFactorsNeeded: true as const } : {}) };
+  }
   const disallowed = grandfatheredTypes(policy, activeFactorTypes);
   if (disallowed.length > 0) return { status: 'mfa_required', factorTypes: disallowed, grandfathered: true };
   if (mfaRequiredFor(policy, user.roles)) {
@@ -59,7 +71,7 @@ export function decideLogin(
  * recovery-code set alone does not count), so that narrowing `allowedFactors`
  * never lets a password alone through.
  */
-export function grandfatheredTypes(policy: MfaPolicy, activeFactorTypes: readonly FactorType[]): FactorType[] {
+export function grandfatheredTypes(policy: Pick<LoginRule, 'allowedFactors'>, activeFactorTypes: readonly FactorType[]): FactorType[] {
   const loginTypes = activeFactorTypes.filter((t) => t !== 'recovery_code');
   if (loginTypes.some((t) => policy.allowedFactors.includes(t))) return [];
   return [...new Set(loginTypes)];

@@ -9,6 +9,12 @@ import { PolicyService, type PolicyWarning } from './policy.service.js';
 
 /** The example of api.md, shown in the OpenAPI document. */
 const POLICY_EXAMPLE = { ...DEFAULT_MFA_POLICY, version: 3 };
+/** Admins must use WebAuthn or TOTP and step up every five minutes; everyone else is optional. */
+export const RULES_EXAMPLE = {
+  ...POLICY_EXAMPLE,
+  requiredRoles: [],
+  rules: [{ name: 'admins', match: { roles: ['admin'] }, mode: 'required', allowedFactors: ['webauthn', 'totp'], stepUpMaxAgeSeconds: 300 }],
+};
 
 /**
  * The MFA policy, as admins see and change it. Reading needs an aal2 admin;
@@ -37,7 +43,7 @@ export class PolicyController {
       'Every field is required; `version` may be sent and is ignored. Returns the new document with its new `version`, and `warnings` ' +
       'when users are left with only factors the policy no longer allows (those keep working until the user enrols an allowed one).',
   })
-  @ApiBody({ type: MfaPolicyDto, examples: { policy: { value: POLICY_EXAMPLE } } })
+  @ApiBody({ type: MfaPolicyDto, examples: { policy: { value: POLICY_EXAMPLE }, rules: { summary: 'Admins need WebAuthn or TOTP', value: RULES_EXAMPLE } } })
   @ApiOkResponse({ type: ReplacedPolicyDto, description: 'The new policy with its new `version`' })
   async replace(
     // Validated by validatePolicyDocument, not a DTO class: the rules span fields and

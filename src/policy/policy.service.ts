@@ -8,6 +8,7 @@ import { Clock } from '../common/clock.js';
 import { validationFailed } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { DEFAULT_MFA_POLICY, type MfaPolicy } from './mfa-policy.js';
+import { effectiveRuleFor, type EffectiveRule, type PolicySubject } from './policy-rules.js';
 import { MfaPolicyVersion } from './mfa-policy-version.entity.js';
 import { validatePolicyDocument, type MfaPolicyDocument } from './policy-validation.js';
 
@@ -82,6 +83,11 @@ export class PolicyService implements OnModuleInit, OnModuleDestroy {
     // Concurrent callers share one read instead of each hitting the database when the cache expires.
     this.loading ??= this.load();
     return this.loading;
+  }
+
+  /** The rule of the policy in force that applies to this user: in memory, no statement. */
+  async ruleFor(subject: PolicySubject): Promise<EffectiveRule> {
+    return effectiveRuleFor(await this.current(), subject);
   }
 
   /**

@@ -55,8 +55,14 @@ export class MfaRequiredResponseDto {
   @ApiProperty({ type: [FactorSummaryDto], description: 'The factors the user may complete' })
   factors: FactorSummaryDto[];
 
-  @ApiPropertyOptional({ enum: ['FACTOR_NO_LONGER_ALLOWED'], description: 'Only the factors the policy no longer allows are left: enrol an allowed one', example: 'FACTOR_NO_LONGER_ALLOWED' })
-  notice?: 'FACTOR_NO_LONGER_ALLOWED';
+  @ApiPropertyOptional({
+    enum: ['FACTOR_NO_LONGER_ALLOWED', 'MORE_FACTORS_REQUIRED'],
+    description:
+      'FACTOR_NO_LONGER_ALLOWED: only the factors the policy no longer allows are left, enrol an allowed one. ' +
+      "MORE_FACTORS_REQUIRED: the user's policy rule asks for more factors (minFactors) than they hold, enrol another",
+    example: 'FACTOR_NO_LONGER_ALLOWED',
+  })
+  notice?: 'FACTOR_NO_LONGER_ALLOWED' | 'MORE_FACTORS_REQUIRED';
 
   @ApiPropertyOptional({ enum: ENROLLABLE, isArray: true, description: 'With `notice`: the factor types to enrol', example: ['sms', 'totp', 'webauthn'] })
   allowedFactors?: string[];

@@ -29,6 +29,37 @@ export class MfaSmsPolicyDto {
   allowedCountries: string[];
 }
 
+export class MfaRuleMatchDto {
+  @ApiPropertyOptional({ type: [String], enum: ['admin'], example: ['admin'] })
+  roles?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Group names (PUT /admin/users/:id/groups)', example: ['finance'] })
+  groups?: string[];
+
+  @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'At most 1000; use a group for more', example: [] })
+  userIds?: string[];
+}
+
+export class MfaPolicyRuleDto {
+  @ApiProperty({ description: 'Unique in the document; named in the dry run and the effective policy', example: 'admins' })
+  name: string;
+
+  @ApiProperty({ type: MfaRuleMatchDto, description: 'The rule applies to a user named by any one of the lists' })
+  match: MfaRuleMatchDto;
+
+  @ApiProperty({ enum: ['off', 'optional', 'required'], example: 'required' })
+  mode: string;
+
+  @ApiProperty({ enum: FACTOR_TYPES, isArray: true, example: ['webauthn', 'totp'] })
+  allowedFactors: string[];
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 3, default: 1, description: 'Login factors a user should hold; fewer, and login says MORE_FACTORS_REQUIRED', example: 1 })
+  minFactors?: number;
+
+  @ApiProperty({ minimum: 60, maximum: 86_400, example: 300 })
+  stepUpMaxAgeSeconds: number;
+}
+
 export class MfaPolicyDto {
   @ApiProperty({ description: '0 until an admin first changes the policy; ignored in a PUT body', example: 3 })
   version: number;
@@ -50,6 +81,18 @@ export class MfaPolicyDto {
 
   @ApiProperty({ example: D.mfaTokenTtlSeconds })
   mfaTokenTtlSeconds: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 3, default: 1, description: 'The default rule: login factors a user should hold', example: 1 })
+  minFactors?: number;
+
+  @ApiPropertyOptional({
+    type: [MfaPolicyRuleDto],
+    description:
+      'Tried in order; the first that matches the user applies, and the document’s own mode, requiredRoles, allowedFactors, ' +
+      'minFactors and stepUpMaxAgeSeconds are the default rule that closes the list. Absent or [] means one rule for everyone. ' +
+      'The sms settings and mfaTokenTtlSeconds are global.',
+  })
+  rules?: MfaPolicyRuleDto[];
 }
 
 export class PolicyWarningDto {
