@@ -1,4 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { FACTOR_TYPES } from '../../vocabulary/factor-type.js';
 import { DEFAULT_MFA_POLICY } from '../mfa-policy.js';
 
@@ -112,4 +114,68 @@ export class PolicyWarningDto {
 export class ReplacedPolicyDto extends MfaPolicyDto {
   @ApiPropertyOptional({ type: [PolicyWarningDto], description: 'Users left with only factors the policy no longer allows' })
   warnings?: PolicyWarningDto[];
+}
+
+const CHANGES_EXAMPLE = { stepUpMaxAgeSeconds: { from: 900, to: 300 }, rules: { from: null, to: [{ name: 'admins', match: { roles: ['admin'] } }] } };
+
+export class PolicyVersionSummaryDto {
+  @ApiProperty({ example: 4 })
+  version: number;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The admin who made it; null for version 0, the built-in default', example: '0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87' })
+  createdBy: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-12-02T13:40:00.000Z' })
+  createdAt: string | null;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'Set when a rollback made this version: the version it restored', example: null })
+  restoredFrom: number | null;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Against the previous version: every leaf that differs, by dotted path, `{ from, to }` (a list counts as one leaf)',
+    example: CHANGES_EXAMPLE,
+  })
+  changes: Record<string, { from: unknown; to: unknown }>;
+}
+
+export class PolicyVersionPageDto {
+  @ApiProperty({ type: [PolicyVersionSummaryDto], description: 'Newest first; the last page ends with version 0' })
+  items: PolicyVersionSummaryDto[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for older versions; null on the last page', example: '4' })
+  nextCursor: string | null;
+}
+
+export class PolicyVersionDto extends PolicyVersionSummaryDto {
+  @ApiProperty({ type: Number, nullable: true, description: 'What `changes` is measured against; null for version 0', example: 3 })
+  previousVersion: number | null;
+
+  @ApiProperty({ type: MfaPolicyDto, description: 'The whole document of this version' })
+  policy: MfaPolicyDto;
+}
+
+export class PolicyVersionsQueryDto {
+  @ApiPropertyOptional({ description: '`nextCursor` of the previous page', example: '4' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(12)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}
+
+export class RollbackDto {
+  @ApiProperty({ minimum: 0, description: 'The version whose document becomes the new version (0: the built-in default)', example: 3 })
+  @IsInt()
+  @Min(0)
+  @Max(2_147_483_647)
+  version: number;
 }
