@@ -5,7 +5,7 @@ import { Database } from '../database/database.js';
 import { SecretsService } from '../common/crypto/secrets.service.js';
 import { CommonException } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
-import { decideLogin } from '../mfa/assurance.js';
+import { forecastLogin, loginNotice, type LoginNotice } from '../mfa/assurance.js';
 import { FactorDirectory, type FactorSummary } from '../mfa/factor-directory.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { effectiveRuleFor } from '../policy/policy-rules.js';
@@ -21,7 +21,7 @@ import { PasswordAttemptsRepository } from './password-attempts.repository.js';
 
 export type LoginResponse =
   | TokensResponse
-  | { status: 'mfa_required'; mfaToken: string; expiresIn: number; factors: FactorSummary[]; notice?: 'FACTOR_NO_LONGER_ALLOWED' | 'MORE_FACTORS_REQUIRED'; allowedFactors?: FactorType[] }
+  | { status: 'mfa_required'; mfaToken: string; expiresIn: number; factors: FactorSummary[]; notice?: LoginNotice; allowedFactors?: FactorType[] }
   | { status: 'mfa_enrollment_required'; mfaToken: string; expiresIn: number; allowedFactors: FactorType[] };
 
 /** The login flow: password, then (when the assurance function says so) an mfaToken for the second factor, or tokens. */
@@ -76,8 +76,8 @@ export class LoginService {
     await this.passwordAttempts.clear(this.db, emailHash);
     const policy = await this.policy.current();
     const factors = await this.factors.listActive(user.id);
-    const rule = effectiveRuleFor(policy, user);
-    const outcome = decideLogin(rule, user, factors.map((f) => f.type));
+    const forecast = forecastLogin(policy, user, factors.map((f) => f.type));
+    const { outcome } = forecast;
     switch (outcome.status) {
       case 'authenticated': {
         const { session, refreshToken } = await this.sessions.create({ userId: user.id, amr: ['pwd'], authTime: this.clock.now(), meta });
@@ -91,10 +91,8 @@ export class LoginService {
           mfaToken,
           expiresIn: policy.mfaTokenTtlSeconds,
           factors: factors.filter((f) => outcome.factorTypes.includes(f.type)),
-          // The factors listed are no longer allowed: they work until the user enrols one of these.
-          ...(outcome.grandfathered ? { notice: 'FACTOR_NO_LONGER_ALLOWED' as const, allowedFactors: enrollable(rule.allowedFactors) } : {}),
-          // The user's rule wants more factors than they hold: they sign in with theirs and are asked to add one.
-          ...(outcome.moreFactorsNeeded ? { notice: 'MORE_FACTORS_REQUIRED' as const, allowedFactors: enrollable(rule.allowedFactors) } : {}),
+          // The factors listed are no longer allowed, or fewer than the rule asks for: the user is told what to enrol.
+          ...loginNotice(forecast),
         };
       }
       case 'mfa_enrollment_required': {
@@ -118,8 +116,4 @@ export class LoginService {
     const attempt = await this.attempts.start({ userId, purpose, sessionId, ttlSeconds });
     return this.tokens.signMfa({ sub: userId, jti: attempt.id, purpose, sid: sessionId }, ttlSeconds);
   }
-}
-
-function enrollable(factors: readonly FactorType[]): FactorType[] {
-  return factors.filter((t) => t !== 'recovery_code');
 }

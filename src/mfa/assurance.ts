@@ -1,5 +1,6 @@
 import type { Role } from '../vocabulary/role.js';
-import type { MfaRuleSettings } from '../policy/mfa-policy.js';
+import type { MfaPolicy, MfaRuleSettings } from '../policy/mfa-policy.js';
+import { effectiveRuleFor, type EffectiveRule, type PolicySubject } from '../policy/policy-rules.js';
 import { assertNever, type FactorType } from '../vocabulary/factor-type.js';
 
 export type LoginOutcome =
@@ -75,4 +76,35 @@ export function grandfatheredTypes(policy: Pick<LoginRule, 'allowedFactors'>, ac
   const loginTypes = activeFactorTypes.filter((t) => t !== 'recovery_code');
   if (loginTypes.some((t) => policy.allowedFactors.includes(t))) return [];
   return [...new Set(loginTypes)];
+}
+
+/** What the next password login of a user does, and under which rule. */
+export interface LoginForecast {
+  rule: EffectiveRule;
+  outcome: LoginOutcome;
+}
+
+/**
+ * The one evaluation of a login: the user's rule, then the decision. The login
+ * flow, the dry run and the effective-policy route all call this, so what an
+ * admin is shown is what the next login does.
+ */
+export function forecastLogin(policy: MfaPolicy, subject: PolicySubject, activeFactorTypes: readonly FactorType[]): LoginForecast {
+  const rule = effectiveRuleFor(policy, subject);
+  return { rule, outcome: decideLogin(rule, subject, activeFactorTypes) };
+}
+
+export type LoginNotice = 'FACTOR_NO_LONGER_ALLOWED' | 'MORE_FACTORS_REQUIRED';
+
+/**
+ * What the login response tells the user besides the factors to complete:
+ * FACTOR_NO_LONGER_ALLOWED when the factors offered are only grandfathered
+ * ones, MORE_FACTORS_REQUIRED when the rule's minimum is not met; either way
+ * with the factor types they may enrol.
+ */
+export function loginNotice(forecast: LoginForecast): { notice: LoginNotice; allowedFactors: FactorType[] } | null {
+  const { outcome, rule } = forecast;
+  if (outcome.status !== 'mfa_required') return null;
+  const notice = outcome.grandfathered ? 'FACTOR_NO_LONGER_ALLOWED' : outcome.moreFactorsNeeded ? 'MORE_FACTORS_REQUIRED' : null;
+  return notice ? { notice, allowedFactors: rule.allowedFactors.filter((t) => ENROLLABLE_FIRST.has(t)) } : null;
 }

@@ -4,18 +4,13 @@ import { validationFailed } from '../common/errors/problem.exception.js';
 import { Authenticated, CurrentPrincipal } from '../vocabulary/access.decorators.js';
 import type { AccessPrincipal } from '../vocabulary/principal.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
-import { MfaPolicyDto, PolicyVersionDto, PolicyVersionPageDto, PolicyVersionsQueryDto, ReplacedPolicyDto, RollbackDto } from './dto/policy.dto.js';
+import { MfaPolicyDto, POLICY_RULES_EXAMPLE, PolicyVersionDto, PolicyVersionPageDto, PolicyVersionsQueryDto, ReplacedPolicyDto, RollbackDto } from './dto/policy.dto.js';
 import { DEFAULT_MFA_POLICY, type MfaPolicy } from './mfa-policy.js';
 import { PolicyService, type ExpectedVersion, type PolicyVersionDetails, type PolicyVersionPage, type PolicyWarning } from './policy.service.js';
 
 /** The example of api.md, shown in the OpenAPI document. */
 const POLICY_EXAMPLE = { ...DEFAULT_MFA_POLICY, version: 3 };
-/** Admins must use WebAuthn or TOTP and step up every five minutes; everyone else is optional. */
-export const RULES_EXAMPLE = {
-  ...POLICY_EXAMPLE,
-  requiredRoles: [],
-  rules: [{ name: 'admins', match: { roles: ['admin'] }, mode: 'required', allowedFactors: ['webauthn', 'totp'], stepUpMaxAgeSeconds: 300 }],
-};
+
 
 /**
  * The MFA policy, as admins see and change it. Reading needs an aal2 admin;
@@ -50,7 +45,7 @@ export class PolicyController {
     description: 'The `version` the change was made from (`3` or `"3"`); a newer stored version refuses the change with 412 PRECONDITION_FAILED. Absent or `*`: no check.',
     example: '3',
   })
-  @ApiBody({ type: MfaPolicyDto, examples: { policy: { value: POLICY_EXAMPLE }, rules: { summary: 'Admins need WebAuthn or TOTP', value: RULES_EXAMPLE } } })
+  @ApiBody({ type: MfaPolicyDto, examples: { policy: { value: POLICY_EXAMPLE }, rules: { summary: 'Admins need WebAuthn or TOTP', value: POLICY_RULES_EXAMPLE } } })
   @ApiOkResponse({ type: ReplacedPolicyDto, description: 'The new policy with its new `version`' })
   async replace(
     // Validated by validatePolicyDocument, not a DTO class: the rules span fields and

@@ -38,7 +38,7 @@ describe('MFA policy history and rollback', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await t.get(`/admin/mfa/policy/versions?limit=2${cursor ? `&cursor=${cursor}` : ''}`, admin.accessToken);
+      const res: { status: number; body: any } = await t.get(`/admin/mfa/policy/versions?limit=2${cursor ? `&cursor=${cursor}` : ''}`, admin.accessToken);
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(3);
       seen.push(...res.body.items.map((i: { version: number }) => i.version));

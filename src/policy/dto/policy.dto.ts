@@ -8,6 +8,14 @@ import { DEFAULT_MFA_POLICY } from '../mfa-policy.js';
 
 const D = DEFAULT_MFA_POLICY;
 
+/** Admins must use WebAuthn or TOTP and step up every five minutes; everyone else is optional. */
+export const POLICY_RULES_EXAMPLE = {
+  ...D,
+  version: 3,
+  requiredRoles: [],
+  rules: [{ name: 'admins', match: { roles: ['admin'] }, mode: 'required', allowedFactors: ['webauthn', 'totp'], stepUpMaxAgeSeconds: 300 }],
+};
+
 export class MfaSmsPolicyDto {
   @ApiProperty({ minimum: 6, maximum: 10, example: D.sms.codeLength })
   codeLength: number;
