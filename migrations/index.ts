@@ -9,6 +9,7 @@ import { SupersededCodeHash1795877000000 } from './1795877000000-SupersededCodeH
 import { PasswordAttemptBudgets1795878000000 } from './1795878000000-PasswordAttemptBudgets.js';
 import { UserGroups1796181400000 } from './1796181400000-UserGroups.js';
 import { PolicyVersionRestoredFrom1796181401000 } from './1796181401000-PolicyVersionRestoredFrom.js';
+import { EnrollmentGrace1796181402000 } from './1796181402000-EnrollmentGrace.js';
 
 /**
  * Migrations in the order they run (TypeORM also orders them by the
@@ -27,4 +28,5 @@ export const MIGRATIONS: Function[] = [
   PasswordAttemptBudgets1795878000000,
   UserGroups1796181400000,
   PolicyVersionRestoredFrom1796181401000,
+  EnrollmentGrace1796181402000,
 ];

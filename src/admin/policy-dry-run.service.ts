@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { validationFailed } from '../common/errors/problem.exception.js';
 import { CommonException } from '../common/errors/problem.exception.js';
-import { forecastLogin, loginNotice, mfaRequiredFor, type LoginForecast, type LoginOutcome } from '../mfa/assurance.js';
+import { Clock } from '../common/clock.js';
+import { forecastLogin, loginNotice, mfaRequiredFor, nextGraceRecord, withGrace, type GraceRecord, type LoginForecast, type LoginOutcome } from '../mfa/assurance.js';
+import { EnrollmentGraceService } from '../mfa/enrollment-grace.service.js';
 import { isUuid, MfaFactorsService } from '../mfa/mfa-factors.service.js';
 import type { MfaPolicy } from '../policy/mfa-policy.js';
 import { DEFAULT_RULE_NAME, type PolicySubject } from '../policy/policy-rules.js';
@@ -9,7 +11,7 @@ import { validatePolicyDocument } from '../policy/policy-validation.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { UsersService } from '../users/users.service.js';
 
-/** Users read per round trip: two statements per batch (users, then their factors). */
+/** Users read per round trip: three statements per batch (users, then their factors and grace periods). */
 const BATCH = 500;
 /** Enough ids for an admin to look a few people up, never the whole population. */
 const SAMPLE = 10;
@@ -31,6 +33,8 @@ export interface DryRunReport {
   rules: Array<{ index: number | null; name: string; matched: number; outcomes: Outcomes }>;
   outcomes: Outcomes;
   forcedToEnrol: AffectedUsers;
+  /** MFA is required of them but their next login is still let in, within an enrolment grace period. */
+  inEnrollmentGrace: AffectedUsers;
   lockedOut: AffectedUsers;
   moreFactorsRequired: AffectedUsers;
   shorterStepUp: AffectedUsers;
@@ -50,6 +54,9 @@ export interface EffectivePolicyView {
     factorTypes?: MfaPolicy['allowedFactors'];
     allowedFactors?: MfaPolicy['allowedFactors'];
     notice?: string;
+    /** In an enrolment grace period: when it ends (days) and how many more logins it allows (logins). */
+    mfaEnrollmentDueAt?: string;
+    mfaEnrollmentLoginsRemaining?: number;
   };
 }
 
@@ -64,6 +71,8 @@ export class PolicyDryRunService {
     private readonly policy: PolicyService,
     private readonly users: UsersService,
     private readonly factors: MfaFactorsService,
+    private readonly grace: EnrollmentGraceService,
+    private readonly clock: Clock,
   ) {}
 
   async dryRun(input: unknown): Promise<DryRunReport> {
@@ -80,26 +89,31 @@ export class PolicyDryRunService {
       rules,
       outcomes: emptyOutcomes(),
       forcedToEnrol: emptyGroup(),
+      inEnrollmentGrace: emptyGroup(),
       lockedOut: emptyGroup(),
       moreFactorsRequired: emptyGroup(),
       shorterStepUp: emptyGroup(),
     };
 
+    const at = this.clock.now();
     let after: string | null = null;
     for (;;) {
       const page = await this.users.pageForPolicy(after, BATCH);
       if (page.length === 0) break;
-      const types = await this.factors.activeTypesOf(page.map((u) => u.id));
+      const ids = page.map((u) => u.id);
+      const [types, graces] = await Promise.all([this.factors.activeTypesOf(ids), this.grace.standingsOf(ids)]);
       for (const user of page) {
         const active = types.get(user.id) ?? [];
-        const next = forecastLogin(candidate, user, active);
-        const now = forecastLogin(current, user, active);
+        const grace = nextGraceRecord(graces.get(user.id), at);
+        const next = withGrace(forecastLogin(candidate, user, active), grace, at);
+        const now = withGrace(forecastLogin(current, user, active), grace, at);
         report.users++;
         report.outcomes[next.outcome.status]++;
         const rule = rules[next.rule.index ?? rules.length - 1];
         rule.matched++;
         rule.outcomes[next.outcome.status]++;
         count(report.forcedToEnrol, user, isEnrolment(next), isEnrolment(now));
+        count(report.inEnrollmentGrace, user, inGrace(next), inGrace(now));
         count(report.lockedOut, user, isGrandfathered(next), isGrandfathered(now));
         count(report.moreFactorsRequired, user, needsMore(next), needsMore(now));
         count(report.shorterStepUp, user, next.rule.stepUpMaxAgeSeconds < now.rule.stepUpMaxAgeSeconds, false);
@@ -115,7 +129,9 @@ export class PolicyDryRunService {
     if (!user) throw new CommonException('NOT_FOUND', { detail: 'No such user.' });
     const policy = await this.policy.current();
     const active = (await this.factors.listActive(user.id)).map((f) => f.type);
-    const forecast = forecastLogin(policy, user, active);
+    const now = this.clock.now();
+    const stored: GraceRecord | undefined = (await this.grace.standingsOf([user.id])).get(user.id);
+    const forecast = withGrace(forecastLogin(policy, user, active), nextGraceRecord(stored, now), now);
     const { rule, outcome } = forecast;
     const notice = loginNotice(forecast);
     return {
@@ -132,6 +148,10 @@ export class PolicyDryRunService {
         ...(outcome.status === 'mfa_required' ? { factorTypes: outcome.factorTypes } : {}),
         ...(outcome.status === 'mfa_enrollment_required' ? { allowedFactors: outcome.allowedFactors } : {}),
         ...(notice ?? {}),
+        ...(outcome.status === 'authenticated' && outcome.enrollmentDue?.dueAt ? { mfaEnrollmentDueAt: outcome.enrollmentDue.dueAt.toISOString() } : {}),
+        ...(outcome.status === 'authenticated' && outcome.enrollmentDue && outcome.enrollmentDue.loginsRemaining !== null
+          ? { mfaEnrollmentLoginsRemaining: outcome.enrollmentDue.loginsRemaining }
+          : {}),
       },
     };
   }
@@ -142,6 +162,10 @@ function isEnrolment(f: LoginForecast): boolean {
 }
 
 /** Their only factors are no longer allowed: the login still asks for them (grandfathered), but they must enrol an allowed one. */
+function inGrace(f: LoginForecast): boolean {
+  return f.outcome.status === 'authenticated' && f.outcome.enrollmentDue !== undefined;
+}
+
 function isGrandfathered(f: LoginForecast): boolean {
   return f.outcome.status === 'mfa_required' && f.outcome.grandfathered === true;
 }

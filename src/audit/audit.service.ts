@@ -31,6 +31,7 @@ export type AuditEventType =
   | 'mfa.step_up.completed'
   | 'mfa.policy.changed'
   | 'mfa.policy.rolled_back'
+  | 'mfa.enrollment.deadline_notice'
   | 'admin.mfa.reset'
   | 'admin.factor.removed'
   | 'admin.user.unlocked'

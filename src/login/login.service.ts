@@ -5,7 +5,8 @@ import { Database } from '../database/database.js';
 import { SecretsService } from '../common/crypto/secrets.service.js';
 import { CommonException } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
-import { forecastLogin, loginNotice, type LoginNotice } from '../mfa/assurance.js';
+import { forecastLogin, hasGrace, loginNotice, withGrace, type LoginNotice } from '../mfa/assurance.js';
+import { EnrollmentGraceService } from '../mfa/enrollment-grace.service.js';
 import { FactorDirectory, type FactorSummary } from '../mfa/factor-directory.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { effectiveRuleFor } from '../policy/policy-rules.js';
@@ -20,7 +21,7 @@ import { LoginException } from './login.exception.js';
 import { PasswordAttemptsRepository } from './password-attempts.repository.js';
 
 export type LoginResponse =
-  | TokensResponse
+  | (TokensResponse & { mfaEnrollmentDueAt?: string; mfaEnrollmentLoginsRemaining?: number })
   | { status: 'mfa_required'; mfaToken: string; expiresIn: number; factors: FactorSummary[]; notice?: LoginNotice; allowedFactors?: FactorType[] }
   | { status: 'mfa_enrollment_required'; mfaToken: string; expiresIn: number; allowedFactors: FactorType[] };
 
@@ -48,6 +49,7 @@ export class LoginService {
     private readonly db: Database,
     private readonly secrets: SecretsService,
     private readonly passwordAttempts: PasswordAttemptsRepository,
+    private readonly grace: EnrollmentGraceService,
   ) {}
 
   async login(email: string, password: string, meta: RequestMeta): Promise<LoginResponse> {
@@ -76,13 +78,28 @@ export class LoginService {
     await this.passwordAttempts.clear(this.db, emailHash);
     const policy = await this.policy.current();
     const factors = await this.factors.listActive(user.id);
-    const forecast = forecastLogin(policy, user, factors.map((f) => f.type));
+    let forecast = forecastLogin(policy, user, factors.map((f) => f.type));
+    // Only a user asked to enrol under a rule with a grace period costs this statement.
+    if (hasGrace(forecast)) forecast = withGrace(forecast, await this.grace.recordLogin(user.id), this.clock.now());
     const { outcome } = forecast;
     switch (outcome.status) {
       case 'authenticated': {
         const { session, refreshToken } = await this.sessions.create({ userId: user.id, amr: ['pwd'], authTime: this.clock.now(), meta });
-        await this.audit.record({ type: 'login.succeeded', userId: user.id, meta, metadata: { aal: session.aal, amr: session.amr } });
-        return this.tokens.tokensFor(user, session, refreshToken);
+        const due = outcome.enrollmentDue;
+        await this.audit.record({
+          type: 'login.succeeded',
+          userId: user.id,
+          meta,
+          metadata: { aal: session.aal, amr: session.amr, ...(due ? { enrollmentGrace: true } : {}) },
+        });
+        const tokens = await this.tokens.tokensFor(user, session, refreshToken);
+        if (!due) return tokens;
+        // MFA is required of this user, who is still in the grace period to enrol a factor.
+        return {
+          ...tokens,
+          ...(due.dueAt ? { mfaEnrollmentDueAt: due.dueAt.toISOString() } : {}),
+          ...(due.loginsRemaining !== null ? { mfaEnrollmentLoginsRemaining: due.loginsRemaining } : {}),
+        };
       }
       case 'mfa_required': {
         const mfaToken = await this.startAttempt(user.id, 'login', null, policy.mfaTokenTtlSeconds);

@@ -1,10 +1,11 @@
 import type { Role } from '../vocabulary/role.js';
-import type { MfaPolicy, MfaRuleSettings } from '../policy/mfa-policy.js';
+import type { EnrollmentGrace, MfaPolicy, MfaRuleSettings } from '../policy/mfa-policy.js';
 import { effectiveRuleFor, type EffectiveRule, type PolicySubject } from '../policy/policy-rules.js';
 import { assertNever, type FactorType } from '../vocabulary/factor-type.js';
 
 export type LoginOutcome =
-  | { status: 'authenticated' }
+  /** `enrollmentDue`: MFA is required but the user is in an enrolment grace period (they should enrol before it ends). */
+  | { status: 'authenticated'; enrollmentDue?: GraceStanding }
   /**
    * `grandfathered`: the user's only factors are of types the policy no
    * longer allows. They keep working until the user enrols an allowed one
@@ -107,4 +108,48 @@ export function loginNotice(forecast: LoginForecast): { notice: LoginNotice; all
   if (outcome.status !== 'mfa_required') return null;
   const notice = outcome.grandfathered ? 'FACTOR_NO_LONGER_ALLOWED' : outcome.moreFactorsNeeded ? 'MORE_FACTORS_REQUIRED' : null;
   return notice ? { notice, allowedFactors: rule.allowedFactors.filter((t) => ENROLLABLE_FIRST.has(t)) } : null;
+}
+
+const DAY_MS = 86_400_000;
+
+/** A user's grace period so far, counting the login being decided. */
+export interface GraceRecord {
+  startedAt: Date;
+  logins: number;
+}
+
+export interface GraceStanding {
+  /** Null when the grace is counted in logins only. */
+  dueAt: Date | null;
+  /** Logins left after this one; null when the grace is counted in days only. */
+  loginsRemaining: number | null;
+}
+
+/**
+ * Where a login falls in a grace period: inside it until `days` after the
+ * start (day 0 to day days-1) and for the first `logins` logins, whichever
+ * ends first; null once it is over.
+ */
+export function graceStanding(grace: EnrollmentGrace, record: GraceRecord, now: Date): GraceStanding | null {
+  const dueAt = grace.days === undefined ? null : new Date(record.startedAt.getTime() + grace.days * DAY_MS);
+  if (dueAt !== null && now.getTime() >= dueAt.getTime()) return null;
+  if (grace.logins !== undefined && record.logins > grace.logins) return null;
+  return { dueAt, loginsRemaining: grace.logins === undefined ? null : grace.logins - record.logins };
+}
+
+/** Whether this login's answer depends on a grace period: it asks to enrol and the rule grants one. */
+export function hasGrace(forecast: LoginForecast): forecast is LoginForecast & { rule: { enrollmentGrace: EnrollmentGrace } } {
+  return forecast.outcome.status === 'mfa_enrollment_required' && forecast.rule.enrollmentGrace !== null;
+}
+
+/** The forecast with the grace period applied: an enrolment answer becomes `authenticated` while the grace lasts. */
+export function withGrace(forecast: LoginForecast, record: GraceRecord, now: Date): LoginForecast {
+  if (!hasGrace(forecast)) return forecast;
+  const standing = graceStanding(forecast.rule.enrollmentGrace, record, now);
+  return standing ? { ...forecast, outcome: { status: 'authenticated', enrollmentDue: standing } } : forecast;
+}
+
+/** What the next login would count: one more login of a grace period already started, or the first of a new one. */
+export function nextGraceRecord(stored: GraceRecord | null | undefined, now: Date): GraceRecord {
+  return stored ? { startedAt: stored.startedAt, logins: stored.logins + 1 } : { startedAt: now, logins: 1 };
 }

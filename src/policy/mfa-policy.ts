@@ -10,6 +10,17 @@ export interface MfaRuleSettings {
   /** Active login factors (recovery codes do not count) a user should hold; fewer, and login asks for more. Default 1. */
   minFactors?: number;
   stepUpMaxAgeSeconds: number;
+  /**
+   * For users the rule requires MFA of who have no factor: how long they may
+   * still sign in with the password alone, in days from their first such
+   * login and/or in logins (whichever ends first).
+   */
+  enrollmentGrace?: EnrollmentGrace;
+}
+
+export interface EnrollmentGrace {
+  days?: number;
+  logins?: number;
 }
 
 /** Who a rule is for: a user matches when any one of the lists names them (one of their roles, one of their groups, their id). */

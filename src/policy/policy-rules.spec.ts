@@ -45,6 +45,7 @@ describe('effectiveRuleFor', () => {
       allowedFactors: DEFAULT_MFA_POLICY.allowedFactors,
       minFactors: 1,
       stepUpMaxAgeSeconds: 600,
+      enrollmentGrace: null,
     });
   });
 

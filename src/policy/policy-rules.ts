@@ -1,6 +1,6 @@
 import type { Role } from '../vocabulary/role.js';
 import type { FactorType } from '../vocabulary/factor-type.js';
-import type { MfaMode, MfaPolicy, MfaPolicyRule } from './mfa-policy.js';
+import type { EnrollmentGrace, MfaMode, MfaPolicy, MfaPolicyRule } from './mfa-policy.js';
 
 /** The name the default rule (the document's own fields) is reported under. */
 export const DEFAULT_RULE_NAME = 'default';
@@ -23,6 +23,7 @@ export interface EffectiveRule {
   allowedFactors: FactorType[];
   minFactors: number;
   stepUpMaxAgeSeconds: number;
+  enrollmentGrace: EnrollmentGrace | null;
 }
 
 export function ruleMatches(rule: Pick<MfaPolicyRule, 'match'>, subject: PolicySubject): boolean {
@@ -51,6 +52,7 @@ export function effectiveRuleFor(policy: MfaPolicy, subject: PolicySubject): Eff
       allowedFactors: policy.allowedFactors,
       minFactors: policy.minFactors ?? 1,
       stepUpMaxAgeSeconds: policy.stepUpMaxAgeSeconds,
+      enrollmentGrace: policy.enrollmentGrace ?? null,
     };
   }
   const rule = rules[index];
@@ -62,6 +64,7 @@ export function effectiveRuleFor(policy: MfaPolicy, subject: PolicySubject): Eff
     allowedFactors: rule.allowedFactors,
     minFactors: rule.minFactors ?? 1,
     stepUpMaxAgeSeconds: rule.stepUpMaxAgeSeconds,
+    enrollmentGrace: rule.enrollmentGrace ?? null,
   };
 }
 

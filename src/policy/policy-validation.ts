@@ -99,6 +99,14 @@ const allowedFactorsSchema = distinctList(z.enum(FACTOR_TYPES, { error: `must be
 );
 const stepUpSchema = integer(60, 86_400);
 const minFactorsSchema = integer(1, 3).optional();
+/** Up to a quarter: a grace period is a deadline, not a way to leave MFA off. */
+const graceSchema = z
+  .strictObject({ days: integer(1, 90).optional(), logins: integer(1, 100).optional() }, { error: requiredOr('must be an object') })
+  .refine((grace) => grace.days !== undefined || grace.logins !== undefined, {
+    error: 'must set days, logins or both',
+    when: (payload) => payload.issues.length === 0,
+  })
+  .optional();
 
 const matchSchema = z
   .strictObject(
@@ -132,6 +140,7 @@ const ruleSchema = z.strictObject(
     allowedFactors: allowedFactorsSchema,
     minFactors: minFactorsSchema,
     stepUpMaxAgeSeconds: stepUpSchema,
+    enrollmentGrace: graceSchema,
   },
   { error: 'must be an object' },
 );
@@ -167,6 +176,7 @@ const policyDocumentSchema = z
       requiredRoles: distinctList(z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` })),
       allowedFactors: allowedFactorsSchema,
       minFactors: minFactorsSchema,
+      enrollmentGrace: graceSchema,
       sms: smsSchema,
       stepUpMaxAgeSeconds: stepUpSchema,
       mfaTokenTtlSeconds: integer(60, 900),

@@ -58,6 +58,9 @@ export class DryRunReportDto {
   @ApiProperty({ type: AffectedUsersDto, description: 'Next login is `mfa_enrollment_required`' })
   forcedToEnrol: AffectedUsersDto;
 
+  @ApiProperty({ type: AffectedUsersDto, description: 'MFA is required of them, but their next login is let in within an enrolment grace period' })
+  inEnrollmentGrace: AffectedUsersDto;
+
   @ApiProperty({
     type: AffectedUsersDto,
     description: 'Only factors the rule no longer allows are left: the login still asks for them (FACTOR_NO_LONGER_ALLOWED) until an allowed one is enrolled',
@@ -91,6 +94,12 @@ export class NextLoginDto {
 
   @ApiPropertyOptional({ enum: ['FACTOR_NO_LONGER_ALLOWED', 'MORE_FACTORS_REQUIRED'], example: 'FACTOR_NO_LONGER_ALLOWED' })
   notice?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'In an enrolment grace period counted in days: when it ends', example: '2026-12-09T13:40:00.000Z' })
+  mfaEnrollmentDueAt?: string;
+
+  @ApiPropertyOptional({ description: 'In an enrolment grace period counted in logins: logins left after the next one', example: 2 })
+  mfaEnrollmentLoginsRemaining?: number;
 }
 
 export class EffectivePolicyDto {

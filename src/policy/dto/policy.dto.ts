@@ -50,6 +50,14 @@ export class MfaRuleMatchDto {
   userIds?: string[];
 }
 
+export class EnrollmentGraceDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 90, description: 'Days from the first login that asked the user to enrol', example: 7 })
+  days?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, description: 'Logins without a factor; with days, whichever ends first', example: 10 })
+  logins?: number;
+}
+
 export class MfaPolicyRuleDto {
   @ApiProperty({ description: 'Unique in the document; named in the dry run and the effective policy', example: 'admins' })
   name: string;
@@ -68,6 +76,12 @@ export class MfaPolicyRuleDto {
 
   @ApiProperty({ minimum: 60, maximum: 86_400, example: 300 })
   stepUpMaxAgeSeconds: number;
+
+  @ApiPropertyOptional({
+    type: EnrollmentGraceDto,
+    description: 'Users this rule requires MFA of who have no factor may still sign in (`authenticated` with `mfaEnrollmentDueAt`) until it ends',
+  })
+  enrollmentGrace?: EnrollmentGraceDto;
 }
 
 export class MfaPolicyDto {
@@ -94,6 +108,9 @@ export class MfaPolicyDto {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 3, default: 1, description: 'The default rule: login factors a user should hold', example: 1 })
   minFactors?: number;
+
+  @ApiPropertyOptional({ type: EnrollmentGraceDto, description: 'The default rule: enrolment grace period' })
+  enrollmentGrace?: EnrollmentGraceDto;
 
   @ApiPropertyOptional({
     type: [MfaPolicyRuleDto],
