@@ -10,6 +10,7 @@ import { PasswordAttemptBudgets1795878000000 } from './1795878000000-PasswordAtt
 import { UserGroups1796181400000 } from './1796181400000-UserGroups.js';
 import { PolicyVersionRestoredFrom1796181401000 } from './1796181401000-PolicyVersionRestoredFrom.js';
 import { EnrollmentGrace1796181402000 } from './1796181402000-EnrollmentGrace.js';
+import { TrustedDevices1796181403000 } from './1796181403000-TrustedDevices.js';
 
 /**
  * Migrations in the order they run (TypeORM also orders them by the
@@ -29,4 +30,5 @@ export const MIGRATIONS: Function[] = [
   UserGroups1796181400000,
   PolicyVersionRestoredFrom1796181401000,
   EnrollmentGrace1796181402000,
+  TrustedDevices1796181403000,
 ];

@@ -42,6 +42,20 @@ export class AdminUsersController {
     return this.admin.setGroups(id, body.groups, admin.userId, meta);
   }
 
+  @Delete(':id/devices/:deviceId')
+  @Authenticated({ aal: 2, roles: ['admin'], stepUp: true })
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Forget one remembered device of a user' })
+  @ApiNoContentResponse({ description: 'Revoked (audited)' })
+  async revokeDevice(
+    @Param('id') id: string,
+    @Param('deviceId') deviceId: string,
+    @CurrentPrincipal() admin: AccessPrincipal,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<void> {
+    await this.admin.revokeDevice(id, deviceId, admin.userId, meta);
+  }
+
   @Post(':id/mfa/reset')
   @Authenticated({ aal: 2, roles: ['admin'], stepUp: true })
   @HttpCode(204)

@@ -5,7 +5,7 @@ import { Clock } from '../common/clock.js';
 import { forecastLogin, loginNotice, mfaRequiredFor, nextGraceRecord, withGrace, type GraceRecord, type LoginForecast, type LoginOutcome } from '../mfa/assurance.js';
 import { EnrollmentGraceService } from '../mfa/enrollment-grace.service.js';
 import { isUuid, MfaFactorsService } from '../mfa/mfa-factors.service.js';
-import type { MfaPolicy } from '../policy/mfa-policy.js';
+import type { EnrollmentGrace, MfaPolicy } from '../policy/mfa-policy.js';
 import { DEFAULT_RULE_NAME, type PolicySubject } from '../policy/policy-rules.js';
 import { validatePolicyDocument } from '../policy/policy-validation.js';
 import { PolicyService } from '../policy/policy.service.js';
@@ -49,6 +49,8 @@ export interface EffectivePolicyView {
   allowedFactors: MfaPolicy['allowedFactors'];
   minFactors: number;
   stepUpMaxAgeSeconds: number;
+  enrollmentGrace: EnrollmentGrace | null;
+  rememberDeviceMaxAgeSeconds: number;
   nextLogin: {
     status: LoginOutcome['status'];
     factorTypes?: MfaPolicy['allowedFactors'];
@@ -143,6 +145,8 @@ export class PolicyDryRunService {
       allowedFactors: rule.allowedFactors,
       minFactors: rule.minFactors,
       stepUpMaxAgeSeconds: rule.stepUpMaxAgeSeconds,
+      enrollmentGrace: rule.enrollmentGrace,
+      rememberDeviceMaxAgeSeconds: rule.rememberDeviceMaxAgeSeconds,
       nextLogin: {
         status: outcome.status,
         ...(outcome.status === 'mfa_required' ? { factorTypes: outcome.factorTypes } : {}),

@@ -32,6 +32,8 @@ export type AuditEventType =
   | 'mfa.policy.changed'
   | 'mfa.policy.rolled_back'
   | 'mfa.enrollment.deadline_notice'
+  | 'mfa.device.trusted'
+  | 'mfa.device.revoked'
   | 'admin.mfa.reset'
   | 'admin.factor.removed'
   | 'admin.user.unlocked'

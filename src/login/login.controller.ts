@@ -53,7 +53,7 @@ export class LoginController {
   })
   @ApiProblems('INVALID_CREDENTIALS')
   login(@Body() body: LoginDto, @ReqMeta() meta: RequestMeta) {
-    return this.flow.login(body.email, body.password, meta);
+    return this.flow.login(body.email, body.password, meta, body.deviceToken);
   }
 
   @Post('step-up')

@@ -7,6 +7,7 @@ import { CommonException } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { forecastLogin, hasGrace, loginNotice, withGrace, type LoginNotice } from '../mfa/assurance.js';
 import { EnrollmentGraceService } from '../mfa/enrollment-grace.service.js';
+import { TrustedDevicesService } from '../mfa/trusted-devices.service.js';
 import { FactorDirectory, type FactorSummary } from '../mfa/factor-directory.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { effectiveRuleFor } from '../policy/policy-rules.js';
@@ -15,7 +16,7 @@ import { LoginAttemptsService } from '../sessions/login-attempts.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { TokenService, type TokensResponse } from '../tokens/token.service.js';
 import { normaliseEmail, UsersService } from '../users/users.service.js';
-import type { MfaPurpose } from '../vocabulary/assurance.js';
+import type { Amr, MfaPurpose } from '../vocabulary/assurance.js';
 import type { FactorType } from '../vocabulary/factor-type.js';
 import { LoginException } from './login.exception.js';
 import { PasswordAttemptsRepository } from './password-attempts.repository.js';
@@ -50,9 +51,10 @@ export class LoginService {
     private readonly secrets: SecretsService,
     private readonly passwordAttempts: PasswordAttemptsRepository,
     private readonly grace: EnrollmentGraceService,
+    private readonly devices: TrustedDevicesService,
   ) {}
 
-  async login(email: string, password: string, meta: RequestMeta): Promise<LoginResponse> {
+  async login(email: string, password: string, meta: RequestMeta, deviceToken?: string): Promise<LoginResponse> {
     // The account's password budget first, keyed by the address whether or not an account has it,
     // so the answer and its timing are the same for both (security.md: no account oracle).
     const emailHash = this.secrets.lookupHash(normaliseEmail(email), 'login-email');
@@ -102,6 +104,22 @@ export class LoginService {
         };
       }
       case 'mfa_required': {
+        // A remembered device stands in for the second factor here, at login only (step-up still asks).
+        // Only a login that sent a device token costs the statement that checks it.
+        const device = deviceToken && !outcome.grandfathered ? await this.devices.use(user.id, deviceToken, forecast.rule.rememberDeviceMaxAgeSeconds) : null;
+        if (device) {
+          // The session carries the factor completed when the device was trusted, and that moment as its
+          // authentication time: the step-up window runs from the last real second factor, not from now.
+          const amr = [...new Set<Amr>(['pwd', ...device.amr, 'rmd'])];
+          const { session, refreshToken } = await this.sessions.create({ userId: user.id, amr, authTime: device.createdAt, meta });
+          await this.audit.record({
+            type: 'login.succeeded',
+            userId: user.id,
+            meta,
+            metadata: { aal: session.aal, amr: session.amr, rememberedDeviceId: device.id },
+          });
+          return this.tokens.tokensFor(user, session, refreshToken);
+        }
         const mfaToken = await this.startAttempt(user.id, 'login', null, policy.mfaTokenTtlSeconds);
         return {
           status: 'mfa_required',

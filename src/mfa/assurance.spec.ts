@@ -15,6 +15,8 @@ describe('assuranceOf', () => {
     [['pwd', 'hwk'], 'aal2'],
     [['pwd', 'swk'], 'aal2'],
     [['pwd', 'mfa'], 'aal2'],
+    [['pwd', 'rmd'], 'aal1'],
+    [['pwd', 'sms', 'rmd'], 'aal2'],
   ])('%j gives %s', (amr, aal) => {
     expect(assuranceOf(amr)).toBe(aal);
   });

@@ -11,6 +11,9 @@ import { FactorManagementService } from './factor-management.service.js';
 import { FactorDirectory } from './factor-directory.js';
 import { EnrollmentGraceRepository } from './enrollment-grace.repository.js';
 import { EnrollmentGraceService } from './enrollment-grace.service.js';
+import { MeDevicesController } from './me-devices.controller.js';
+import { TrustedDevicesRepository } from './trusted-devices.repository.js';
+import { TrustedDevicesService } from './trusted-devices.service.js';
 import { FactorRegistry } from './factor-registry.js';
 import { SmsChallengeService } from './factors/sms/sms-challenge.service.js';
 import { SmsEnrolmentService } from './factors/sms/sms-enrolment.service.js';
@@ -54,11 +57,13 @@ export class MfaModule {
     const module: DynamicModule = {
       module: MfaModule,
       imports: [SessionsModule, UsersModule, PolicyModule, AlertsModule, SmsModule.register(runtime)],
-      controllers: [MeFactorsController, SmsEnrolmentController, SmsResendController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController],
+      controllers: [MeFactorsController, MeDevicesController, SmsEnrolmentController, SmsResendController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController],
       providers: [
         FactorsRepository,
         EnrollmentGraceRepository,
         EnrollmentGraceService,
+        TrustedDevicesRepository,
+        TrustedDevicesService,
         SmsChallengesRepository,
         AttemptBudgetRepository,
         MfaFactorsService,
@@ -83,7 +88,7 @@ export class MfaModule {
         WebauthnRegistrationService,
         WebauthnFactor,
       ],
-      exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService, EnrollmentGraceService],
+      exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService, EnrollmentGraceService, TrustedDevicesService],
     };
     MfaModule.registered.set(runtime, module);
     return module;

@@ -15,6 +15,7 @@ import { isFactorType, type FactorType } from '../vocabulary/factor-type.js';
 import { MfaException } from './mfa.exception.js';
 import { RefusalAfterRollback, type ActivateInput, type FactorContext, type MfaFactor, type SecondFactorProof, type VerifyInput } from './mfa-factor.js';
 import { MfaFactorsService, toFactorView } from './mfa-factors.service.js';
+import { TrustedDevicesService } from './trusted-devices.service.js';
 
 /**
  * The second step of a login (and of step-up): start a challenge, verify a
@@ -31,6 +32,7 @@ export class MfaService {
     private readonly audit: AuditService,
     private readonly management: FactorManagementService,
     private readonly changes: FactorChangePolicyService,
+    private readonly devices: TrustedDevicesService,
   ) {}
 
   async startChallenge(principal: MfaPrincipal, factorId: string, meta: RequestMeta): Promise<object> {
@@ -45,7 +47,7 @@ export class MfaService {
     return handler.startChallenge(factor, { ...context, grandfathered });
   }
 
-  async verify(principal: MfaPrincipal, input: VerifyInput, meta: RequestMeta): Promise<TokensResponse> {
+  async verify(principal: MfaPrincipal, input: VerifyInput, meta: RequestMeta): Promise<TokensResponse & { deviceToken?: string }> {
     const context = contextOf(principal, meta);
     const handler = await this.handlerForVerify(input, principal.userId);
     if (principal.attemptConsumed) {
@@ -56,7 +58,14 @@ export class MfaService {
     }
     const grandfathered = await this.assertAllowed(handler.type, principal.user);
     const proof = await handler.verify(input, { ...context, grandfathered });
-    return this.upgrade(proof, (tx) => this.upgrades.completeSecondFactor(principal, proof.amr, meta, tx));
+    // Only a login remembers the device, and only where the user's rule says for how long.
+    const rememberFor = input.rememberDevice === true && principal.purpose === 'login' ? (await this.policy.ruleFor(principal.user)).rememberDeviceMaxAgeSeconds : 0;
+    return this.upgrade(proof, async (tx) => {
+      const tokens = await this.upgrades.completeSecondFactor(principal, proof.amr, meta, tx);
+      if (rememberFor <= 0) return tokens;
+      const { deviceToken } = await this.devices.remember(tx, { userId: principal.userId, amr: [proof.amr], maxAgeSeconds: rememberFor, meta });
+      return { ...tokens, deviceToken };
+    });
   }
 
   /**

@@ -16,6 +16,8 @@ export interface MfaRuleSettings {
    * login and/or in logins (whichever ends first).
    */
   enrollmentGrace?: EnrollmentGrace;
+  /** How long a device the user asks to remember may skip the second factor at login; absent or 0: not offered. */
+  rememberDeviceMaxAgeSeconds?: number;
 }
 
 export interface EnrollmentGrace {

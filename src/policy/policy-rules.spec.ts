@@ -46,6 +46,7 @@ describe('effectiveRuleFor', () => {
       minFactors: 1,
       stepUpMaxAgeSeconds: 600,
       enrollmentGrace: null,
+      rememberDeviceMaxAgeSeconds: 0,
     });
   });
 

@@ -24,6 +24,8 @@ export interface EffectiveRule {
   minFactors: number;
   stepUpMaxAgeSeconds: number;
   enrollmentGrace: EnrollmentGrace | null;
+  /** 0: devices are not remembered for this user. */
+  rememberDeviceMaxAgeSeconds: number;
 }
 
 export function ruleMatches(rule: Pick<MfaPolicyRule, 'match'>, subject: PolicySubject): boolean {
@@ -53,6 +55,7 @@ export function effectiveRuleFor(policy: MfaPolicy, subject: PolicySubject): Eff
       minFactors: policy.minFactors ?? 1,
       stepUpMaxAgeSeconds: policy.stepUpMaxAgeSeconds,
       enrollmentGrace: policy.enrollmentGrace ?? null,
+      rememberDeviceMaxAgeSeconds: policy.rememberDeviceMaxAgeSeconds ?? 0,
     };
   }
   const rule = rules[index];
@@ -65,6 +68,7 @@ export function effectiveRuleFor(policy: MfaPolicy, subject: PolicySubject): Eff
     minFactors: rule.minFactors ?? 1,
     stepUpMaxAgeSeconds: rule.stepUpMaxAgeSeconds,
     enrollmentGrace: rule.enrollmentGrace ?? null,
+    rememberDeviceMaxAgeSeconds: rule.rememberDeviceMaxAgeSeconds ?? 0,
   };
 }
 

@@ -107,6 +107,8 @@ const graceSchema = z
     when: (payload) => payload.issues.length === 0,
   })
   .optional();
+/** At most 30 days, so a remembered device still meets its factor at least monthly; 0 turns remembering off. */
+const rememberDeviceSchema = integer(0, 30 * 86_400).optional();
 
 const matchSchema = z
   .strictObject(
@@ -141,6 +143,7 @@ const ruleSchema = z.strictObject(
     minFactors: minFactorsSchema,
     stepUpMaxAgeSeconds: stepUpSchema,
     enrollmentGrace: graceSchema,
+    rememberDeviceMaxAgeSeconds: rememberDeviceSchema,
   },
   { error: 'must be an object' },
 );
@@ -177,6 +180,7 @@ const policyDocumentSchema = z
       allowedFactors: allowedFactorsSchema,
       minFactors: minFactorsSchema,
       enrollmentGrace: graceSchema,
+      rememberDeviceMaxAgeSeconds: rememberDeviceSchema,
       sms: smsSchema,
       stepUpMaxAgeSeconds: stepUpSchema,
       mfaTokenTtlSeconds: integer(60, 900),

@@ -143,6 +143,8 @@ describe('MFA policy dry run and effective policy', () => {
       allowedFactors: ['webauthn', 'totp'],
       minFactors: 1,
       stepUpMaxAgeSeconds: 300,
+      enrollmentGrace: null,
+      rememberDeviceMaxAgeSeconds: 0,
       nextLogin: { status: 'mfa_required', factorTypes: ['sms'], notice: 'FACTOR_NO_LONGER_ALLOWED', allowedFactors: ['webauthn', 'totp'] },
     });
     const missing = await t.get('/admin/users/00000000-0000-4000-8000-000000000000/mfa/effective-policy', adminToken);

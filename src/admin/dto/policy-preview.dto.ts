@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { FACTOR_TYPES } from '../../vocabulary/factor-type.js';
+import { EnrollmentGraceDto } from '../../policy/dto/policy.dto.js';
 
 /** Response shapes of the dry run and the effective policy, as the OpenAPI document describes them. */
 
@@ -126,6 +127,12 @@ export class EffectivePolicyDto {
 
   @ApiProperty({ example: 300 })
   stepUpMaxAgeSeconds: number;
+
+  @ApiProperty({ type: EnrollmentGraceDto, nullable: true, description: 'The rule’s enrolment grace period, if any', example: { days: 7 } })
+  enrollmentGrace: EnrollmentGraceDto | null;
+
+  @ApiProperty({ description: '0: devices are not remembered for this user', example: 604_800 })
+  rememberDeviceMaxAgeSeconds: number;
 
   @ApiProperty({ type: NextLoginDto, description: 'What the next password login answers' })
   nextLogin: NextLoginDto;

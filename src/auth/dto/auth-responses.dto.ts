@@ -3,7 +3,7 @@ import { FACTOR_TYPES } from '../../vocabulary/factor-type.js';
 
 /** Response shapes of the auth routes, as the OpenAPI document describes them (api.md: Authentication). */
 
-const AMR = ['pwd', 'sms', 'otp', 'hwk', 'swk', 'mfa'];
+const AMR = ['pwd', 'sms', 'otp', 'hwk', 'swk', 'mfa', 'rmd'];
 const ENROLLABLE = FACTOR_TYPES.filter((t) => t !== 'recovery_code');
 
 export class RegisteredUserDto {
@@ -29,6 +29,14 @@ export class TokensResponseDto {
 
   @ApiProperty({ description: 'Seconds until the access token expires', example: 900 })
   expiresIn: number;
+}
+
+export class VerifiedTokensResponseDto extends TokensResponseDto {
+  @ApiPropertyOptional({
+    description: 'With `rememberDevice: true`, when the policy remembers devices for this user: send it with POST /auth/login from this device. Shown once',
+    example: 'dt_3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  })
+  deviceToken?: string;
 }
 
 export class LoginTokensResponseDto extends TokensResponseDto {

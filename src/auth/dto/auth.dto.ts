@@ -34,6 +34,12 @@ export class LoginDto {
   @IsString()
   @MaxLength(512)
   password: string;
+
+  @ApiPropertyOptional({ description: 'From a verify with `rememberDevice: true`: stands in for the second factor while the device is trusted', example: 'dt_3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  deviceToken?: string;
 }
 
 export class RefreshDto {

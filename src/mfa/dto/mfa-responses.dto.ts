@@ -162,3 +162,20 @@ export class RecoveryCodesDto {
   @ApiProperty({ type: [String], minItems: 10, maxItems: 10, description: 'Each works once; shown only now', example: ['k7m2-9qxp', 'a4t8-3fzr', 'p2n6-7wcd', 'h9v3-5jly', 'e8b4-2sqm', 'r5c7-6ugk', 'w3x9-4dnb', 'f6j2-8ptv', 'y4q7-1hmz', 'u2d5-9rkc'] })
   codes: string[];
 }
+
+export class TrustedDeviceDto {
+  @ApiProperty({ format: 'uuid', example: '7c9e6679-7425-40de-944b-e07fc1f90ae7' })
+  id: string;
+
+  @ApiProperty({ description: 'The user agent that asked to be remembered', example: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) Safari/605.1.15' })
+  label: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-12-02T13:40:00.000Z' })
+  createdAt: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-12-09T13:40:00.000Z' })
+  expiresAt: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-12-03T08:15:00.000Z' })
+  lastUsedAt: string | null;
+}

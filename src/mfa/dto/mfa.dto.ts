@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsObject, IsOptional, IsString, Length, MaxLength, Matches } from 'class-validator';
+import { IsBoolean, IsIn, IsObject, IsOptional, IsString, Length, MaxLength, Matches } from 'class-validator';
 import { FACTOR_TYPES } from '../../vocabulary/factor-type.js';
 
 export class StartChallengeDto {
@@ -38,6 +38,15 @@ export class VerifyDto {
   @IsOptional()
   @IsObject()
   credential?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    description:
+      'Login only: trust this device. When the user’s policy rule remembers devices (rememberDeviceMaxAgeSeconds > 0) the response carries a `deviceToken` for POST /auth/login',
+    example: true,
+  })
+  @IsOptional()
+  @IsBoolean()
+  rememberDevice?: boolean;
 }
 
 export class EnrolSmsDto {

@@ -82,6 +82,14 @@ export class MfaPolicyRuleDto {
     description: 'Users this rule requires MFA of who have no factor may still sign in (`authenticated` with `mfaEnrollmentDueAt`) until it ends',
   })
   enrollmentGrace?: EnrollmentGraceDto;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 2_592_000,
+    description: 'How long a device the user asks to remember skips the second factor at login (never step-up); 0 or absent: not offered. Shortening it ends older trusts',
+    example: 604_800,
+  })
+  rememberDeviceMaxAgeSeconds?: number;
 }
 
 export class MfaPolicyDto {
@@ -111,6 +119,9 @@ export class MfaPolicyDto {
 
   @ApiPropertyOptional({ type: EnrollmentGraceDto, description: 'The default rule: enrolment grace period' })
   enrollmentGrace?: EnrollmentGraceDto;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 2_592_000, description: 'The default rule: how long a remembered device skips the second factor at login', example: 0 })
+  rememberDeviceMaxAgeSeconds?: number;
 
   @ApiPropertyOptional({
     type: [MfaPolicyRuleDto],
