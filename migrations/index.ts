@@ -9,6 +9,10 @@ import { SupersededCodeHash1795877000000 } from './1795877000000-SupersededCodeH
 import { PasswordAttemptBudgets1795878000000 } from './1795878000000-PasswordAttemptBudgets.js';
 import { SmsFailover1796181300000 } from './1796181300000-SmsFailover.js';
 import { SmsPrefixConversion1796181301000 } from './1796181301000-SmsPrefixConversion.js';
+import { UserGroups1796181400000 } from './1796181400000-UserGroups.js';
+import { PolicyVersionRestoredFrom1796181401000 } from './1796181401000-PolicyVersionRestoredFrom.js';
+import { EnrollmentGrace1796181402000 } from './1796181402000-EnrollmentGrace.js';
+import { TrustedDevices1796181403000 } from './1796181403000-TrustedDevices.js';
 
 /**
  * Migrations in the order they run (TypeORM also orders them by the
@@ -27,4 +31,8 @@ export const MIGRATIONS: Function[] = [
   PasswordAttemptBudgets1795878000000,
   SmsFailover1796181300000,
   SmsPrefixConversion1796181301000,
+  UserGroups1796181400000,
+  PolicyVersionRestoredFrom1796181401000,
+  EnrollmentGrace1796181402000,
+  TrustedDevices1796181403000,
 ];

@@ -8,6 +8,7 @@ import { CommonException } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { AccountLimitService } from '../mfa/account-limit.service.js';
 import { FactorManagementService } from '../mfa/factor-management.service.js';
+import { TrustedDevicesService } from '../mfa/trusted-devices.service.js';
 import { MfaFactorsService, toFactorView } from '../mfa/mfa-factors.service.js';
 import { User } from '../users/user.entity.js';
 import { normaliseEmail, UsersService } from '../users/users.service.js';
@@ -35,6 +36,7 @@ export class AdminUsersService {
     private readonly accountLimit: AccountLimitService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly devices: TrustedDevicesService,
   ) {}
 
   /** Keyset pagination by (created_at, id), newest first; the cursor is opaque to clients. */
@@ -69,6 +71,7 @@ export class AdminUsersService {
       id: user.id,
       email: user.email,
       roles: user.roles,
+      groups: user.groups,
       createdAt: user.createdAt.toISOString(),
       factors: factors.map(toFactorView),
       lock: { locked: lock.locked || lock.retryAfterSeconds > 0, failedAttemptsLastHour: lock.failures, retryAfterSeconds: Math.ceil(lock.retryAfterSeconds) },
@@ -85,6 +88,21 @@ export class AdminUsersService {
           userAgent: s.userAgent,
         })),
     };
+  }
+
+  async setGroups(userId: string, groups: string[], actorId: string, meta: RequestMeta): Promise<{ id: string; groups: string[] }> {
+    const user = await this.requireUser(userId);
+    const sorted = [...new Set(groups)].sort();
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(User, { id: user.id }, { groups: sorted });
+      await this.audit.record({ type: 'admin.user.groups.changed', userId: user.id, actorId, meta, metadata: { from: user.groups, to: sorted } }, manager);
+    });
+    return { id: user.id, groups: sorted };
+  }
+
+  async revokeDevice(userId: string, deviceId: string, actorId: string, meta: RequestMeta): Promise<void> {
+    const user = await this.requireUser(userId);
+    await this.devices.revoke(user.id, deviceId, { actorId, meta });
   }
 
   async resetMfa(userId: string, actorId: string, meta: RequestMeta): Promise<void> {

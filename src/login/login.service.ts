@@ -5,21 +5,25 @@ import { Database } from '../database/database.js';
 import { SecretsService } from '../common/crypto/secrets.service.js';
 import { CommonException } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
-import { decideLogin } from '../mfa/assurance.js';
+import { forecastLogin, hasGrace, loginNotice, withGrace, type LoginNotice } from '../mfa/assurance.js';
+import { EnrollmentGraceService } from '../mfa/enrollment-grace.service.js';
+import { TrustedDevicesService } from '../mfa/trusted-devices.service.js';
 import { FactorDirectory, type FactorSummary } from '../mfa/factor-directory.js';
 import { PolicyService } from '../policy/policy.service.js';
+import { effectiveRuleFor } from '../policy/policy-rules.js';
+import type { UserProfile } from '../vocabulary/principal.js';
 import { LoginAttemptsService } from '../sessions/login-attempts.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { TokenService, type TokensResponse } from '../tokens/token.service.js';
 import { normaliseEmail, UsersService } from '../users/users.service.js';
-import type { MfaPurpose } from '../vocabulary/assurance.js';
+import type { Amr, MfaPurpose } from '../vocabulary/assurance.js';
 import type { FactorType } from '../vocabulary/factor-type.js';
 import { LoginException } from './login.exception.js';
 import { PasswordAttemptsRepository } from './password-attempts.repository.js';
 
 export type LoginResponse =
-  | TokensResponse
-  | { status: 'mfa_required'; mfaToken: string; expiresIn: number; factors: FactorSummary[]; notice?: 'FACTOR_NO_LONGER_ALLOWED'; allowedFactors?: FactorType[] }
+  | (TokensResponse & { mfaEnrollmentDueAt?: string; mfaEnrollmentLoginsRemaining?: number })
+  | { status: 'mfa_required'; mfaToken: string; expiresIn: number; factors: FactorSummary[]; notice?: LoginNotice; allowedFactors?: FactorType[] }
   | { status: 'mfa_enrollment_required'; mfaToken: string; expiresIn: number; allowedFactors: FactorType[] };
 
 /** The login flow: password, then (when the assurance function says so) an mfaToken for the second factor, or tokens. */
@@ -46,9 +50,11 @@ export class LoginService {
     private readonly db: Database,
     private readonly secrets: SecretsService,
     private readonly passwordAttempts: PasswordAttemptsRepository,
+    private readonly grace: EnrollmentGraceService,
+    private readonly devices: TrustedDevicesService,
   ) {}
 
-  async login(email: string, password: string, meta: RequestMeta): Promise<LoginResponse> {
+  async login(email: string, password: string, meta: RequestMeta, deviceToken?: string): Promise<LoginResponse> {
     // The account's password budget first, keyed by the address whether or not an account has it,
     // so the answer and its timing are the same for both (security.md: no account oracle).
     const emailHash = this.secrets.lookupHash(normaliseEmail(email), 'login-email');
@@ -74,22 +80,54 @@ export class LoginService {
     await this.passwordAttempts.clear(this.db, emailHash);
     const policy = await this.policy.current();
     const factors = await this.factors.listActive(user.id);
-    const outcome = decideLogin(policy, user, factors.map((f) => f.type));
+    let forecast = forecastLogin(policy, user, factors.map((f) => f.type));
+    // Only a user asked to enrol under a rule with a grace period costs this statement.
+    if (hasGrace(forecast)) forecast = withGrace(forecast, await this.grace.recordLogin(user.id), this.clock.now());
+    const { outcome } = forecast;
     switch (outcome.status) {
       case 'authenticated': {
         const { session, refreshToken } = await this.sessions.create({ userId: user.id, amr: ['pwd'], authTime: this.clock.now(), meta });
-        await this.audit.record({ type: 'login.succeeded', userId: user.id, meta, metadata: { aal: session.aal, amr: session.amr } });
-        return this.tokens.tokensFor(user, session, refreshToken);
+        const due = outcome.enrollmentDue;
+        await this.audit.record({
+          type: 'login.succeeded',
+          userId: user.id,
+          meta,
+          metadata: { aal: session.aal, amr: session.amr, ...(due ? { enrollmentGrace: true } : {}) },
+        });
+        const tokens = await this.tokens.tokensFor(user, session, refreshToken);
+        if (!due) return tokens;
+        // MFA is required of this user, who is still in the grace period to enrol a factor.
+        return {
+          ...tokens,
+          ...(due.dueAt ? { mfaEnrollmentDueAt: due.dueAt.toISOString() } : {}),
+          ...(due.loginsRemaining !== null ? { mfaEnrollmentLoginsRemaining: due.loginsRemaining } : {}),
+        };
       }
       case 'mfa_required': {
+        // A remembered device stands in for the second factor here, at login only (step-up still asks).
+        // Only a login that sent a device token costs the statement that checks it.
+        const device = deviceToken && !outcome.grandfathered ? await this.devices.use(user.id, deviceToken, forecast.rule.rememberDeviceMaxAgeSeconds) : null;
+        if (device) {
+          // The session carries the factor completed when the device was trusted, and that moment as its
+          // authentication time: the step-up window runs from the last real second factor, not from now.
+          const amr = [...new Set<Amr>(['pwd', ...device.amr, 'rmd'])];
+          const { session, refreshToken } = await this.sessions.create({ userId: user.id, amr, authTime: device.createdAt, meta });
+          await this.audit.record({
+            type: 'login.succeeded',
+            userId: user.id,
+            meta,
+            metadata: { aal: session.aal, amr: session.amr, rememberedDeviceId: device.id },
+          });
+          return this.tokens.tokensFor(user, session, refreshToken);
+        }
         const mfaToken = await this.startAttempt(user.id, 'login', null, policy.mfaTokenTtlSeconds);
         return {
           status: 'mfa_required',
           mfaToken,
           expiresIn: policy.mfaTokenTtlSeconds,
           factors: factors.filter((f) => outcome.factorTypes.includes(f.type)),
-          // The factors listed are no longer allowed: they work until the user enrols one of these.
-          ...(outcome.grandfathered ? { notice: 'FACTOR_NO_LONGER_ALLOWED' as const, allowedFactors: policy.allowedFactors.filter((t) => t !== 'recovery_code') } : {}),
+          // The factors listed are no longer allowed, or fewer than the rule asks for: the user is told what to enrol.
+          ...loginNotice(forecast),
         };
       }
       case 'mfa_enrollment_required': {
@@ -100,9 +138,11 @@ export class LoginService {
   }
 
   /** Step-up: an mfaToken bound to the caller's own session, which a verified factor then upgrades. */
-  async startStepUp(userId: string, sessionId: string): Promise<{ mfaToken: string; expiresIn: number; factors: FactorSummary[] }> {
+  async startStepUp(user: UserProfile, sessionId: string): Promise<{ mfaToken: string; expiresIn: number; factors: FactorSummary[] }> {
+    const userId = user.id;
     const policy = await this.policy.current();
-    const factors = (await this.factors.listActive(userId)).filter((f) => policy.allowedFactors.includes(f.type));
+    const rule = effectiveRuleFor(policy, user);
+    const factors = (await this.factors.listActive(userId)).filter((f) => rule.allowedFactors.includes(f.type));
     const mfaToken = await this.startAttempt(userId, 'step_up', sessionId, policy.mfaTokenTtlSeconds);
     return { mfaToken, expiresIn: policy.mfaTokenTtlSeconds, factors };
   }

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOp
 import { Throttle } from '@nestjs/throttler';
 import { CurrentPrincipal, MfaTokenAuth } from '../vocabulary/access.decorators.js';
 import type { MfaPrincipal } from '../vocabulary/principal.js';
-import { TokensResponseDto } from '../auth/dto/auth-responses.dto.js';
+import { VerifiedTokensResponseDto } from '../auth/dto/auth-responses.dto.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
 import { ApiProblems } from '../common/openapi/api-problems.decorator.js';
 import { SmsChallengeDto, WebauthnChallengeDto } from '../mfa/dto/mfa-responses.dto.js';
@@ -39,7 +39,7 @@ export class MfaController {
   @HttpCode(200)
   @Throttle({ default: { limit: 30, ttl: 60_000 } })
   @ApiOperation({ summary: 'Verify a second factor and receive full (aal2) tokens' })
-  @ApiOkResponse({ type: TokensResponseDto, description: 'Tokens of an aal2 session (`amr` names the factor); the mfaToken is spent' })
+  @ApiOkResponse({ type: VerifiedTokensResponseDto, description: 'Tokens of an aal2 session (`amr` names the factor); the mfaToken is spent' })
   @ApiProblems('MFA_INVALID_CODE', 'MFA_CHALLENGE_EXPIRED', 'MFA_CHALLENGE_USED', 'MFA_CHALLENGE_LOCKED', 'MFA_FACTOR_NOT_ALLOWED')
   verify(@Body() body: VerifyDto, @CurrentPrincipal() principal: MfaPrincipal, @ReqMeta() meta: RequestMeta) {
     return this.mfa.verify(principal, body, meta);

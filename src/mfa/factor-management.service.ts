@@ -13,6 +13,7 @@ import { UsersService } from '../users/users.service.js';
 import { mfaRequiredFor } from './assurance.js';
 import { FactorsRepository } from './factors.repository.js';
 import { MfaException } from './mfa.exception.js';
+import { TrustedDevicesService } from './trusted-devices.service.js';
 import { MfaFactorsService, toFactorView, type FactorView } from './mfa-factors.service.js';
 
 /**
@@ -32,6 +33,7 @@ export class FactorManagementService {
     private readonly policy: PolicyService,
     private readonly delivery: SmsDeliveryService,
     private readonly audit: AuditService,
+    private readonly devices: TrustedDevicesService,
   ) {}
 
   async rename(userId: string, factorId: string, label: string, meta: RequestMeta): Promise<FactorView> {
@@ -60,15 +62,15 @@ export class FactorManagementService {
     const user = await this.users.findById(userId);
     const factor = await this.factors.findOwned(userId, factorId);
     if (!user || !factor) throw new MfaException('NOT_FOUND', { detail: 'No such factor.' });
-    const policy = await this.policy.current();
+    const rule = await this.policy.ruleFor(user);
     await this.db.transaction(async (tx) => {
       // Lock the user's factors so two concurrent removals cannot both pass the last-factor check.
       const all = await this.repository.listForUser(tx, userId, { lock: true });
       const remainingLoginFactors = all.filter(
-        (f) => f.id !== factor.id && f.status === 'active' && f.type !== 'recovery_code' && policy.allowedFactors.includes(f.type),
+        (f) => f.id !== factor.id && f.status === 'active' && f.type !== 'recovery_code' && rule.allowedFactors.includes(f.type),
       );
       const removingALoginFactor = factor.status === 'active' && factor.type !== 'recovery_code';
-      if (removingALoginFactor && remainingLoginFactors.length === 0 && mfaRequiredFor(policy, user.roles) && !context.actorId) {
+      if (removingALoginFactor && remainingLoginFactors.length === 0 && mfaRequiredFor(rule, user.roles) && !context.actorId) {
         throw new MfaException('CONFLICT', {
           detail: 'This is your last second factor and the MFA policy requires one. Add another factor first.',
         });
@@ -111,6 +113,7 @@ export class FactorManagementService {
       }
       await this.repository.deleteForUser(tx, userId);
       await this.sessions.revokeAllForUser(userId, 'mfa_reset', null, tx);
+      await this.devices.revokeAllForUser(tx, userId, 'mfa_reset');
       await this.audit.record(
         { type: 'admin.mfa.reset', userId, actorId, meta, metadata: { factorsRemoved: all.length, noticesSent: notices.length } },
         tx,
@@ -122,6 +125,8 @@ export class FactorManagementService {
   /** Ends the user's other sessions and open login attempts, keeping the caller's own. */
   async revokeOtherSessions(userId: string, keep: { sessionId: string | null; attemptId: string | null }, reason: string, tx: Tx) {
     const revoked = await this.sessions.revokeAllForUser(userId, reason, keep.sessionId, tx, keep.attemptId);
+    // A remembered device stood in for the factors as they were: after a factor is removed or a number changed, it asks again.
+    await this.devices.revokeAllForUser(tx, userId, reason);
     if (revoked > 0) {
       await this.audit.record({ type: 'session.revoked', userId, metadata: { reason, count: revoked } }, tx);
     }

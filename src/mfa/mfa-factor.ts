@@ -13,6 +13,8 @@ export interface VerifyInput {
   factorId?: string;
   code?: string;
   credential?: Record<string, unknown>;
+  /** Login only: trust this device afterwards (TrustedDevicesService). */
+  rememberDevice?: boolean;
 }
 
 /** The fields of `POST /me/mfa/factors/:id/activate`. */

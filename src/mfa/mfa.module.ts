@@ -9,6 +9,11 @@ import { AccountLimitService } from './account-limit.service.js';
 import { FactorChangePolicyService } from './factor-change-policy.service.js';
 import { FactorManagementService } from './factor-management.service.js';
 import { FactorDirectory } from './factor-directory.js';
+import { EnrollmentGraceRepository } from './enrollment-grace.repository.js';
+import { EnrollmentGraceService } from './enrollment-grace.service.js';
+import { MeDevicesController } from './me-devices.controller.js';
+import { TrustedDevicesRepository } from './trusted-devices.repository.js';
+import { TrustedDevicesService } from './trusted-devices.service.js';
 import { FactorRegistry } from './factor-registry.js';
 import { SmsChallengeService } from './factors/sms/sms-challenge.service.js';
 import { SmsEnrolmentService } from './factors/sms/sms-enrolment.service.js';
@@ -53,9 +58,13 @@ export class MfaModule {
     const module: DynamicModule = {
       module: MfaModule,
       imports: [SessionsModule, UsersModule, PolicyModule, AlertsModule, SmsModule.register(runtime)],
-      controllers: [MeFactorsController, SmsEnrolmentController, SmsResendController, SmsChallengeController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController],
+      controllers: [MeFactorsController, MeDevicesController, SmsEnrolmentController, SmsResendController, SmsChallengeController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController],
       providers: [
         FactorsRepository,
+        EnrollmentGraceRepository,
+        EnrollmentGraceService,
+        TrustedDevicesRepository,
+        TrustedDevicesService,
         SmsChallengesRepository,
         AttemptBudgetRepository,
         MfaFactorsService,
@@ -80,7 +89,7 @@ export class MfaModule {
         WebauthnRegistrationService,
         WebauthnFactor,
       ],
-      exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService, SmsModule],
+      exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService, EnrollmentGraceService, TrustedDevicesService, SmsModule],
     };
     MfaModule.registered.set(runtime, module);
     return module;

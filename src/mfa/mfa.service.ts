@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { SessionUpgradeService } from '../sessions/session-upgrade.service.js';
 import { type TokensResponse } from '../tokens/token.service.js';
-import type { AccessPrincipal, MfaPrincipal } from '../vocabulary/principal.js';
+import type { AccessPrincipal, MfaPrincipal, UserProfile } from '../vocabulary/principal.js';
 import { validationFailed } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { Database, type Tx } from '../database/database.js';
@@ -15,6 +15,7 @@ import { isFactorType, type FactorType } from '../vocabulary/factor-type.js';
 import { MfaException } from './mfa.exception.js';
 import { RefusalAfterRollback, type ActivateInput, type FactorContext, type MfaFactor, type SecondFactorProof, type VerifyInput } from './mfa-factor.js';
 import { MfaFactorsService, toFactorView } from './mfa-factors.service.js';
+import { TrustedDevicesService } from './trusted-devices.service.js';
 
 /**
  * The second step of a login (and of step-up): start a challenge, verify a
@@ -31,13 +32,14 @@ export class MfaService {
     private readonly audit: AuditService,
     private readonly management: FactorManagementService,
     private readonly changes: FactorChangePolicyService,
+    private readonly devices: TrustedDevicesService,
   ) {}
 
   async startChallenge(principal: MfaPrincipal, factorId: string, meta: RequestMeta): Promise<object> {
     const context = contextOf(principal, meta);
     const factor = await this.factors.findOwned(principal.userId, factorId);
     if (!factor || factor.status !== 'active') throw new MfaException('NOT_FOUND', { detail: 'No such factor.' });
-    const grandfathered = await this.assertAllowed(factor.type, principal.userId);
+    const grandfathered = await this.assertAllowed(factor.type, principal.user);
     const handler = this.handler(factor.type);
     if (!handler.startChallenge) {
       throw validationFailed([{ field: 'factorId', message: `a ${factor.type} factor needs no challenge: verify its code directly` }]);
@@ -45,7 +47,7 @@ export class MfaService {
     return handler.startChallenge(factor, { ...context, grandfathered });
   }
 
-  async verify(principal: MfaPrincipal, input: VerifyInput, meta: RequestMeta): Promise<TokensResponse> {
+  async verify(principal: MfaPrincipal, input: VerifyInput, meta: RequestMeta): Promise<TokensResponse & { deviceToken?: string }> {
     const context = contextOf(principal, meta);
     const handler = await this.handlerForVerify(input, principal.userId);
     if (principal.attemptConsumed) {
@@ -54,9 +56,16 @@ export class MfaService {
       if (state === 'consumed') throw new MfaException('MFA_CHALLENGE_USED');
       throw new MfaException('MFA_TOKEN_INVALID');
     }
-    const grandfathered = await this.assertAllowed(handler.type, principal.userId);
+    const grandfathered = await this.assertAllowed(handler.type, principal.user);
     const proof = await handler.verify(input, { ...context, grandfathered });
-    return this.upgrade(proof, (tx) => this.upgrades.completeSecondFactor(principal, proof.amr, meta, tx));
+    // Only a login remembers the device, and only where the user's rule says for how long.
+    const rememberFor = input.rememberDevice === true && principal.purpose === 'login' ? (await this.policy.ruleFor(principal.user)).rememberDeviceMaxAgeSeconds : 0;
+    return this.upgrade(proof, async (tx) => {
+      const tokens = await this.upgrades.completeSecondFactor(principal, proof.amr, meta, tx);
+      if (rememberFor <= 0) return tokens;
+      const { deviceToken } = await this.devices.remember(tx, { userId: principal.userId, amr: [proof.amr], maxAgeSeconds: rememberFor, meta });
+      return { ...tokens, deviceToken };
+    });
   }
 
   /**
@@ -143,11 +152,11 @@ export class MfaService {
    * Refuses a factor type the policy does not allow, unless it is one of the
    * user's grandfathered factors (assurance.ts): then it returns true.
    */
-  private async assertAllowed(type: FactorType, userId: string): Promise<boolean> {
-    const policy = await this.policy.current();
-    if (policy.allowedFactors.includes(type)) return false;
-    const active = (await this.factors.listActive(userId)).map((f) => f.type);
-    if (grandfatheredTypes(policy, active).includes(type)) return true;
+  private async assertAllowed(type: FactorType, user: UserProfile): Promise<boolean> {
+    const rule = await this.policy.ruleFor(user);
+    if (rule.allowedFactors.includes(type)) return false;
+    const active = (await this.factors.listActive(user.id)).map((f) => f.type);
+    if (grandfatheredTypes(rule, active).includes(type)) return true;
     throw new MfaException('MFA_FACTOR_NOT_ALLOWED', { detail: 'The MFA policy no longer allows this factor. Use one of your other factors.' });
   }
 }

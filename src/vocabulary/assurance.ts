@@ -1,7 +1,12 @@
 /** Authentication levels and methods: the words of NIST SP 800-63B and RFC 8176 the whole code base uses. */
 
-/** Authentication method references, RFC 8176. */
-export type Amr = 'pwd' | 'sms' | 'otp' | 'hwk' | 'swk' | 'mfa';
+/**
+ * Authentication method references, RFC 8176; `rmd` (not registered there)
+ * marks a login whose second factor was a remembered device. It adds no
+ * assurance itself: such a session carries the factor completed when the
+ * device was trusted.
+ */
+export type Amr = 'pwd' | 'sms' | 'otp' | 'hwk' | 'swk' | 'mfa' | 'rmd';
 export type Aal = 'aal1' | 'aal2';
 
 const SECOND_FACTOR_METHODS: ReadonlySet<Amr> = new Set(['sms', 'otp', 'hwk', 'swk', 'mfa']);

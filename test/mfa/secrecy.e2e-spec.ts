@@ -1,5 +1,6 @@
 import { SmsDeliveryService } from '../../src/sms/sms-delivery.service.js';
 import { loginToChallenge, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
+import { adminAccessToken } from '../support/admin-session.js';
 
 /**
  * security.md: the plaintext code exists in memory and in the SMS handed to
@@ -12,9 +13,14 @@ describe('secrecy of codes, numbers and passwords', () => {
   let t: SmsTestApp;
   const password = 'correct horse battery';
   const phones: string[] = [];
+  const deviceTokens: string[] = [];
 
   beforeAll(async () => {
     t = await startSmsTestApp();
+    // Remembered devices on, so their tokens are swept too.
+    const admin = await adminAccessToken(t, 'secrecy-admin@example.com');
+    const { version: _version, ...policy } = (await t.get('/admin/mfa/policy', admin.accessToken)).body;
+    expect((await t.request('PUT', '/admin/mfa/policy', { body: { ...policy, rememberDeviceMaxAgeSeconds: 86_400 }, token: admin.accessToken })).status).toBe(200);
     for (const email of ['s1@example.com', 's2@example.com', 's3@example.com']) {
       const user = await userWithSms(t, email);
       phones.push(user.phone);
@@ -22,8 +28,11 @@ describe('secrecy of codes, numbers and passwords', () => {
       await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code: '000001' }, mfaToken);
       t.clock.advance(31);
       await t.post(`/auth/mfa/challenges/${challenge.challengeId}/resend`, undefined, mfaToken);
-      const done = await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code: t.lastCode(user.phone) }, mfaToken);
+      const done = await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code: t.lastCode(user.phone), rememberDevice: true }, mfaToken);
       expect(done.status).toBe(200);
+      deviceTokens.push(done.body.deviceToken);
+      const remembered = await t.post('/auth/login', { email, password, deviceToken: done.body.deviceToken });
+      expect(remembered.body.status).toBe('authenticated');
       // Step-up with SMS on the new session.
       const stepUp = await t.post('/auth/step-up', undefined, done.body.accessToken);
       const challenge2 = await t.post('/auth/mfa/challenges', { factorId: user.factorId }, stepUp.body.mfaToken);
@@ -80,6 +89,25 @@ describe('secrecy of codes, numbers and passwords', () => {
     for (const secret of [...codes(), ...phones, ...phones.map((p) => p.slice(1)), password]) {
       const hit = dump.find((line) => contains(line, secret));
       expect({ secret, hit }).toEqual({ secret, hit: undefined });
+    }
+  });
+
+  it('a device token appears in no log line, no stored column, and no response but the verify that issued it', async () => {
+    expect(deviceTokens).toHaveLength(3);
+    const logs = t.logs.join('\n');
+    const { rows: columns } = await t.db.query(
+      `SELECT table_name, column_name FROM information_schema.columns
+        WHERE table_schema = 'public' AND data_type IN ('text', 'character varying', 'jsonb', 'ARRAY', 'json')`,
+    );
+    const dump: string[] = [];
+    for (const { table_name, column_name } of columns) {
+      const { rows } = await t.db.query(`SELECT "${column_name}"::text AS v FROM "${table_name}" WHERE "${column_name}" IS NOT NULL`);
+      for (const r of rows) dump.push(r.v);
+    }
+    for (const token of deviceTokens) {
+      const secret = token.slice(3);
+      expect({ token, inLogs: logs.includes(secret), inDatabase: dump.some((v) => v.includes(secret)) }).toEqual({ token, inLogs: false, inDatabase: false });
+      expect(t.responses.filter((r) => r.includes(secret))).toHaveLength(1);
     }
   });
 });

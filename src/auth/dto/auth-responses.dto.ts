@@ -3,7 +3,7 @@ import { FACTOR_TYPES } from '../../vocabulary/factor-type.js';
 
 /** Response shapes of the auth routes, as the OpenAPI document describes them (api.md: Authentication). */
 
-const AMR = ['pwd', 'sms', 'otp', 'hwk', 'swk', 'mfa'];
+const AMR = ['pwd', 'sms', 'otp', 'hwk', 'swk', 'mfa', 'rmd'];
 const ENROLLABLE = FACTOR_TYPES.filter((t) => t !== 'recovery_code');
 
 export class RegisteredUserDto {
@@ -31,6 +31,26 @@ export class TokensResponseDto {
   expiresIn: number;
 }
 
+export class VerifiedTokensResponseDto extends TokensResponseDto {
+  @ApiPropertyOptional({
+    description: 'With `rememberDevice: true`, when the policy remembers devices for this user: send it with POST /auth/login from this device. Shown once',
+    example: 'dt_3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  })
+  deviceToken?: string;
+}
+
+export class LoginTokensResponseDto extends TokensResponseDto {
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'MFA is required of this user, who may sign in without it until this moment (enrolment grace period in days): enrol a factor before then',
+    example: '2026-12-09T13:40:00.000Z',
+  })
+  mfaEnrollmentDueAt?: string;
+
+  @ApiPropertyOptional({ description: 'Enrolment grace period in logins: how many more logins without a factor are allowed', example: 2 })
+  mfaEnrollmentLoginsRemaining?: number;
+}
+
 export class FactorSummaryDto {
   @ApiProperty({ format: 'uuid', example: '5e3c7a90-1b2d-4c8e-9f0a-6d5e4c3b2a19' })
   id: string;
@@ -55,8 +75,14 @@ export class MfaRequiredResponseDto {
   @ApiProperty({ type: [FactorSummaryDto], description: 'The factors the user may complete' })
   factors: FactorSummaryDto[];
 
-  @ApiPropertyOptional({ enum: ['FACTOR_NO_LONGER_ALLOWED'], description: 'Only the factors the policy no longer allows are left: enrol an allowed one', example: 'FACTOR_NO_LONGER_ALLOWED' })
-  notice?: 'FACTOR_NO_LONGER_ALLOWED';
+  @ApiPropertyOptional({
+    enum: ['FACTOR_NO_LONGER_ALLOWED', 'MORE_FACTORS_REQUIRED'],
+    description:
+      'FACTOR_NO_LONGER_ALLOWED: only the factors the policy no longer allows are left, enrol an allowed one. ' +
+      "MORE_FACTORS_REQUIRED: the user's policy rule asks for more factors (minFactors) than they hold, enrol another",
+    example: 'FACTOR_NO_LONGER_ALLOWED',
+  })
+  notice?: 'FACTOR_NO_LONGER_ALLOWED' | 'MORE_FACTORS_REQUIRED';
 
   @ApiPropertyOptional({ enum: ENROLLABLE, isArray: true, description: 'With `notice`: the factor types to enrol', example: ['sms', 'totp', 'webauthn'] })
   allowedFactors?: string[];

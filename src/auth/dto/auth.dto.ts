@@ -15,6 +15,10 @@ export class LoginDto extends createZodDto(
   z.strictObject({
     email: z.string().trim().max(254).meta({ example: 'ada@example.com' }),
     password: text(512),
+    deviceToken: text(100).optional().meta({
+      description: 'From a verify with `rememberDevice: true`: stands in for the second factor while the device is trusted',
+      example: 'dt_3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    }),
   }),
 ) {}
 

@@ -175,3 +175,20 @@ export class SmsChallengeStatusDto extends SmsChallengeDto {
   @ApiPropertyOptional({ type: [FactorSummaryDto], description: "Only when delivery failed: the user's other factors, usable with the same mfaToken" })
   alternatives?: FactorSummaryDto[];
 }
+
+export class TrustedDeviceDto {
+  @ApiProperty({ format: 'uuid', example: '7c9e6679-7425-40de-944b-e07fc1f90ae7' })
+  id: string;
+
+  @ApiProperty({ description: 'The user agent that asked to be remembered', example: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) Safari/605.1.15' })
+  label: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-12-02T13:40:00.000Z' })
+  createdAt: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-12-09T13:40:00.000Z' })
+  expiresAt: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-12-03T08:15:00.000Z' })
+  lastUsedAt: string | null;
+}

@@ -15,6 +15,11 @@ export class VerifyDto extends createZodDto(
     factorId: text(64).optional().meta({ description: 'TOTP: the factor' }),
     code: text(64).optional().meta({ description: 'SMS, TOTP or recovery code' }),
     credential: z.record(z.string(), z.unknown()).optional().meta({ description: 'WebAuthn: the authentication response (JSON form)' }),
+    rememberDevice: z.boolean().optional().meta({
+      description:
+        'Login only: trust this device. When the user’s policy rule remembers devices (rememberDeviceMaxAgeSeconds > 0) the response carries a `deviceToken` for POST /auth/login',
+      example: true,
+    }),
   }),
 ) {}
 
