@@ -7,6 +7,7 @@ import { SmsBudgetIndex1795875000000 } from './1795875000000-SmsBudgetIndex.js';
 import { AtomicCounters1795876000000 } from './1795876000000-AtomicCounters.js';
 import { SupersededCodeHash1795877000000 } from './1795877000000-SupersededCodeHash.js';
 import { PasswordAttemptBudgets1795878000000 } from './1795878000000-PasswordAttemptBudgets.js';
+import { EmailOutboxAndPasswordReset1796181200000 } from './1796181200000-EmailOutboxAndPasswordReset.js';
 
 /**
  * Migrations in the order they run (TypeORM also orders them by the
@@ -23,4 +24,5 @@ export const MIGRATIONS: Function[] = [
   AtomicCounters1795876000000,
   SupersededCodeHash1795877000000,
   PasswordAttemptBudgets1795878000000,
+  EmailOutboxAndPasswordReset1796181200000,
 ];

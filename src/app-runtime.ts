@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import type { Clock } from './common/clock.js';
 import type { AppConfig } from './config/app-config.js';
 import type { AppKeys } from './config/keys.js';
+import type { EmailSender } from './email/email-sender.js';
 import type { SmsSender } from './sms/sms-sender.js';
 
 /**
@@ -22,4 +23,7 @@ export interface AppRuntime {
   smsWorkerIntervalMs?: number;
   /** Multiplies every rate limit; tests that fire hundreds of requests from one address raise it. */
   rateLimitScale?: number;
+  emailSender?: EmailSender;
+  /** Email outbox worker period; 0 disables it so a test can drive `pollOnce()` itself. */
+  emailWorkerIntervalMs?: number;
 }

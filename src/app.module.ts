@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { AppRuntime } from './app-runtime.js';
+import { AccountModule } from './account/account.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -59,6 +60,7 @@ export class AppModule {
         HealthModule,
         AdminModule.register(runtime),
         MaintenanceModule,
+        AccountModule.register(runtime),
       ],
       providers: [
         // Guards run in this order: throttling first, so floods are turned away before any token work.

@@ -34,7 +34,14 @@ export type AuditEventType =
   | 'admin.factor.removed'
   | 'admin.user.unlocked'
   | 'admin.sessions.revoked'
-  | 'admin.created';
+  | 'admin.created'
+  | 'password.reset.requested'
+  | 'password.reset'
+  | 'password.reset.refused'
+  | 'password.changed'
+  | 'email.verification.sent'
+  | 'email.verified'
+  | 'email.changed';
 
 export interface AuditRecord {
   type: AuditEventType;

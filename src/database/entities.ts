@@ -1,4 +1,6 @@
 import { AuditEvent } from '../audit/audit-event.entity.js';
+import { PasswordResetToken } from '../account/password-reset-token.entity.js';
+import { EmailMessage } from '../email/email-message.entity.js';
 import { LoginAttempt } from '../sessions/login-attempt.entity.js';
 import { RefreshToken } from '../sessions/refresh-token.entity.js';
 import { Session } from '../sessions/session.entity.js';
@@ -38,4 +40,6 @@ export const ENTITIES = [
   MfaAttemptBudget,
   RateCounter,
   PasswordAttemptBudget,
+  EmailMessage,
+  PasswordResetToken,
 ];

@@ -4,6 +4,7 @@ import { AlertsModule } from '../alerts/alerts.module.js';
 import { PolicyModule } from '../policy/policy.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { SmsModule } from '../sms/sms.module.js';
+import { EmailModule } from '../email/email.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountLimitService } from './account-limit.service.js';
 import { FactorChangePolicyService } from './factor-change-policy.service.js';
@@ -49,9 +50,10 @@ export class MfaModule {
   static register(runtime: AppRuntime): DynamicModule {
     const known = MfaModule.registered.get(runtime);
     if (known) return known;
+    const sms = SmsModule.register(runtime);
     const module: DynamicModule = {
       module: MfaModule,
-      imports: [SessionsModule, UsersModule, PolicyModule, AlertsModule, SmsModule.register(runtime)],
+      imports: [SessionsModule, UsersModule, PolicyModule, AlertsModule, sms, EmailModule.register(runtime)],
       controllers: [MeFactorsController, SmsEnrolmentController, SmsResendController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController],
       providers: [
         FactorsRepository,
@@ -79,7 +81,8 @@ export class MfaModule {
         WebauthnRegistrationService,
         WebauthnFactor,
       ],
-      exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService],
+      // The SMS channel too: the modules above (account) send notices through this runtime's one outbox.
+      exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService, sms],
     };
     MfaModule.registered.set(runtime, module);
     return module;

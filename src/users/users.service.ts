@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { CommonException, validationFailed } from '../common/errors/problem.exception.js';
+import type { Sql } from '../database/database.js';
 import type { Role } from '../vocabulary/role.js';
 import { PasswordHasher } from './password-hasher.js';
 import { passwordProblem } from './password-rules.js';
@@ -52,6 +53,22 @@ export class UsersService {
     const user = await this.users.findOne({ where: { email: normaliseEmail(email) } });
     const ok = await this.hasher.verify(user?.passwordHash ?? null, password);
     return ok && user ? user : null;
+  }
+
+  /** Hashes a new password after checking it against the rules (before any transaction: Argon2id takes a while). */
+  async hashNewPassword(password: string, field = 'password'): Promise<string> {
+    const problem = passwordProblem(password);
+    if (problem) throw validationFailed([{ field, message: problem }]);
+    return this.hasher.hash(password);
+  }
+
+  /** Replaces the password hash on `sql` (the change's transaction); the user's address and locale, or null when gone. */
+  async replacePasswordHash(sql: Sql, userId: string, passwordHash: string, now: Date): Promise<{ id: string; email: string; locale: string | null } | null> {
+    const [row] = await sql.query<{ id: string; email: string; locale: string | null }>(
+      `UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1 RETURNING id, email, locale`,
+      [userId, passwordHash, now],
+    );
+    return row ?? null;
   }
 
   findById(id: string): Promise<User | null> {
