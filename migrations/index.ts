@@ -8,6 +8,7 @@ import { AtomicCounters1795876000000 } from './1795876000000-AtomicCounters.js';
 import { SupersededCodeHash1795877000000 } from './1795877000000-SupersededCodeHash.js';
 import { PasswordAttemptBudgets1795878000000 } from './1795878000000-PasswordAttemptBudgets.js';
 import { EmailOutboxAndPasswordReset1796181200000 } from './1796181200000-EmailOutboxAndPasswordReset.js';
+import { EmailChallenges1796181201000 } from './1796181201000-EmailChallenges.js';
 
 /**
  * Migrations in the order they run (TypeORM also orders them by the
@@ -25,4 +26,5 @@ export const MIGRATIONS: Function[] = [
   SupersededCodeHash1795877000000,
   PasswordAttemptBudgets1795878000000,
   EmailOutboxAndPasswordReset1796181200000,
+  EmailChallenges1796181201000,
 ];

@@ -1,6 +1,7 @@
 import { AuditEvent } from '../audit/audit-event.entity.js';
 import { PasswordResetToken } from '../account/password-reset-token.entity.js';
 import { EmailMessage } from '../email/email-message.entity.js';
+import { EmailChallenge } from '../mfa/factors/email/email-challenge.entity.js';
 import { LoginAttempt } from '../sessions/login-attempt.entity.js';
 import { RefreshToken } from '../sessions/refresh-token.entity.js';
 import { Session } from '../sessions/session.entity.js';
@@ -42,4 +43,5 @@ export const ENTITIES = [
   PasswordAttemptBudget,
   EmailMessage,
   PasswordResetToken,
+  EmailChallenge,
 ];

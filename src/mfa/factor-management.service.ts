@@ -38,7 +38,7 @@ export class FactorManagementService {
     const factor = await this.factors.findOwned(userId, factorId);
     if (!factor) throw new MfaException('NOT_FOUND', { detail: 'No such factor.' });
     // An SMS factor's label is its masked number: it says which phone, and a user cannot make it lie.
-    if (factor.type === 'sms' || factor.type === 'recovery_code') {
+    if (factor.type === 'sms' || factor.type === 'email' || factor.type === 'recovery_code') {
       throw new MfaException('CONFLICT', { detail: `A ${factor.type} factor cannot be renamed.` });
     }
     await this.db.transaction(async (tx) => {

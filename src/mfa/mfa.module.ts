@@ -17,6 +17,12 @@ import { SmsFactor } from './factors/sms/sms.factor.js';
 import { SmsResendController } from './factors/sms/sms-resend.controller.js';
 import { SmsEnrolmentController } from './factors/sms/sms-enrolment.controller.js';
 import { SmsPhoneChangeService } from './factors/sms/sms-phone-change.service.js';
+import { EmailChallengesRepository } from './factors/email/email-challenges.repository.js';
+import { EmailOtpChallengeService } from './factors/email/email-otp-challenge.service.js';
+import { EmailOtpEnrolmentController } from './factors/email/email-otp-enrolment.controller.js';
+import { EmailOtpEnrolmentService } from './factors/email/email-otp-enrolment.service.js';
+import { EmailOtpFactor } from './factors/email/email-otp.factor.js';
+import { RateCountersRepository } from '../common/rate-counters.repository.js';
 import { RecoveryCodeFactor } from './factors/recovery-codes/recovery-code.factor.js';
 import { RecoveryCodesController } from './factors/recovery-codes/recovery-codes.controller.js';
 import { RecoveryCodesService } from './factors/recovery-codes/recovery-codes.service.js';
@@ -54,7 +60,7 @@ export class MfaModule {
     const module: DynamicModule = {
       module: MfaModule,
       imports: [SessionsModule, UsersModule, PolicyModule, AlertsModule, sms, EmailModule.register(runtime)],
-      controllers: [MeFactorsController, SmsEnrolmentController, SmsResendController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController],
+      controllers: [MeFactorsController, SmsEnrolmentController, SmsResendController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController, EmailOtpEnrolmentController],
       providers: [
         FactorsRepository,
         SmsChallengesRepository,
@@ -80,6 +86,11 @@ export class MfaModule {
         WebauthnCredentialsService,
         WebauthnRegistrationService,
         WebauthnFactor,
+        EmailChallengesRepository,
+        EmailOtpChallengeService,
+        EmailOtpEnrolmentService,
+        EmailOtpFactor,
+        RateCountersRepository,
       ],
       // The SMS channel too: the modules above (account) send notices through this runtime's one outbox.
       exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService, sms],

@@ -88,6 +88,13 @@ export class FakeSmtpServer {
     return match[1]!;
   }
 
+  /** The one-time code of the last code mail to `address` (it stands on a line of its own). */
+  lastCodeTo(address: string): string {
+    const match = /^(\d{6,10})$/m.exec(this.lastMailTo(address).text);
+    if (!match) throw new Error(`the last mail to ${address} has no code`);
+    return match[1]!;
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
