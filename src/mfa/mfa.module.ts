@@ -37,6 +37,8 @@ import { WebauthnRegistrationService } from './factors/webauthn/webauthn-registr
 import { WebauthnRelyingPartyService } from './factors/webauthn/webauthn-relying-party.service.js';
 import { WebauthnFactor } from './factors/webauthn/webauthn.factor.js';
 import { MeFactorsController } from './me-factors.controller.js';
+import { MfaHelpController } from './mfa-help.controller.js';
+import { MfaHelpService } from './mfa-help.service.js';
 import { MfaService } from './mfa.service.js';
 import { MfaFactorsService } from './mfa-factors.service.js';
 import { FactorsRepository } from './factors.repository.js';
@@ -60,7 +62,7 @@ export class MfaModule {
     const module: DynamicModule = {
       module: MfaModule,
       imports: [SessionsModule, UsersModule, PolicyModule, AlertsModule, sms, EmailModule.register(runtime)],
-      controllers: [MeFactorsController, SmsEnrolmentController, SmsResendController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController, EmailOtpEnrolmentController],
+      controllers: [MeFactorsController, SmsEnrolmentController, SmsResendController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController, EmailOtpEnrolmentController, MfaHelpController],
       providers: [
         FactorsRepository,
         SmsChallengesRepository,
@@ -91,6 +93,7 @@ export class MfaModule {
         EmailOtpEnrolmentService,
         EmailOtpFactor,
         RateCountersRepository,
+        MfaHelpService,
       ],
       // The SMS channel too: the modules above (account) send notices through this runtime's one outbox.
       exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService, sms],
