@@ -9,6 +9,7 @@ import { SupersededCodeHash1795877000000 } from './1795877000000-SupersededCodeH
 import { PasswordAttemptBudgets1795878000000 } from './1795878000000-PasswordAttemptBudgets.js';
 import { EmailOutboxAndPasswordReset1796181200000 } from './1796181200000-EmailOutboxAndPasswordReset.js';
 import { EmailChallenges1796181201000 } from './1796181201000-EmailChallenges.js';
+import { EmailVerification1796181202000 } from './1796181202000-EmailVerification.js';
 
 /**
  * Migrations in the order they run (TypeORM also orders them by the
@@ -27,4 +28,5 @@ export const MIGRATIONS: Function[] = [
   PasswordAttemptBudgets1795878000000,
   EmailOutboxAndPasswordReset1796181200000,
   EmailChallenges1796181201000,
+  EmailVerification1796181202000,
 ];

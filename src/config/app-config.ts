@@ -48,6 +48,8 @@ export interface AppConfig {
   smsHourlyBudget: number;
   webauthn: { rpId: string; rpName: string; origins: string[] };
   metrics: MetricsAccess;
+  /** Whether a password login needs a verified email address (false: unverified users sign in, as before verification existed). */
+  loginRequiresVerifiedEmail: boolean;
   email: {
     /** `smtp` (SMTP_URL) or `console` (prints mail; development and tests only, like the console SMS sender). */
     provider: 'smtp' | 'console' | 'none';
@@ -116,6 +118,7 @@ const envSchema = z.object({
   WEBAUTHN_ORIGINS: optionalString,
   SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').optional()),
   MAIL_FROM: optionalString,
+  LOGIN_REQUIRES_VERIFIED_EMAIL: z.enum(['true', 'false']).optional(),
   EMAIL_LINK_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
 });
 
@@ -246,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       : production
         ? { mode: 'off' }
         : { mode: 'open' },
+    loginRequiresVerifiedEmail: e.LOGIN_REQUIRES_VERIFIED_EMAIL === 'true',
     email: {
       provider: emailProvider ?? 'smtp',
       smtpUrl: e.SMTP_URL ?? null,

@@ -1,5 +1,6 @@
 import { AuditEvent } from '../audit/audit-event.entity.js';
 import { PasswordResetToken } from '../account/password-reset-token.entity.js';
+import { EmailVerificationToken } from '../account/email-verification-token.entity.js';
 import { EmailMessage } from '../email/email-message.entity.js';
 import { EmailChallenge } from '../mfa/factors/email/email-challenge.entity.js';
 import { LoginAttempt } from '../sessions/login-attempt.entity.js';
@@ -44,4 +45,5 @@ export const ENTITIES = [
   EmailMessage,
   PasswordResetToken,
   EmailChallenge,
+  EmailVerificationToken,
 ];

@@ -17,6 +17,7 @@ export const RETENTION = [
   { table: 'webauthn_challenges', column: 'expires_at', keepMs: DAY_MS },
   { table: 'email_challenges', column: 'expires_at', keepMs: DAY_MS },
   { table: 'password_reset_tokens', column: 'expires_at', keepMs: DAY_MS },
+  { table: 'email_verification_tokens', column: 'expires_at', keepMs: DAY_MS },
   // Mail that carried a one-time link or code (and the suppressed rows of unknown addresses); notices are kept.
   { table: 'email_messages', column: 'expires_at', keepMs: DAY_MS },
   // The account-level limit looks back one hour.

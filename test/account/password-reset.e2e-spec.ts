@@ -95,7 +95,6 @@ describe('password reset by email', () => {
     expect([...statuses]).toEqual([202]);
     expect([...bodies]).toEqual(['{"status":"accepted"}']);
     const ratio = median(unknown) / median(known);
-    process.stderr.write(`RATIO known=${median(known).toFixed(2)} unknown=${median(unknown).toFixed(2)} ratio=${ratio.toFixed(3)}\n`);
     expect({ ratio, inRange: ratio >= 0.8 && ratio <= 1.25 }).toEqual({ ratio, inRange: true });
 
     await t.deliverMail();
@@ -109,12 +108,13 @@ describe('password reset by email', () => {
       const res = await t.post('/auth/password/forgot', { email: user.email });
       expect([res.status, res.text]).toEqual([202, '{"status":"accepted"}']);
     }
+    const resetMails = () => t.smtp.mailTo(user.email).filter((m) => m.subject === 'Sesame: Reset your password');
     await t.deliverMail();
-    expect(t.smtp.mailTo(user.email)).toHaveLength(3);
+    expect(resetMails()).toHaveLength(3);
     t.clock.advance(3601);
     await t.post('/auth/password/forgot', { email: user.email });
     await t.deliverMail();
-    expect(t.smtp.mailTo(user.email)).toHaveLength(4);
+    expect(resetMails()).toHaveLength(4);
   });
 
   it('lets exactly one of 10 parallel submissions of a token through', async () => {

@@ -1,6 +1,7 @@
 import { SmsDeliveryService } from '../../src/sms/sms-delivery.service.js';
 import { startEmailTestApp, type EmailTestApp } from '../support/email-test-app.js';
-import { loginToChallenge, userWithSms } from '../support/sms-test-app.js';
+import { adminAccessToken } from '../support/admin-session.js';
+import { aal2Session, loginToChallenge, userWithSms } from '../support/sms-test-app.js';
 
 /**
  * security.md: the plaintext code exists in memory and in the SMS handed to
@@ -15,6 +16,7 @@ describe('secrecy of codes, numbers and passwords', () => {
   const newPassword = 'a reset passphrase 7';
   const phones: string[] = [];
   const resetTokens: string[] = [];
+  const emailCodes: string[] = [];
 
   beforeAll(async () => {
     t = await startEmailTestApp();
@@ -46,6 +48,19 @@ describe('secrecy of codes, numbers and passwords', () => {
       expect((await t.post('/auth/password/reset', { token, password: newPassword })).status).toBe(204);
       expect((await t.post('/auth/password/reset', { token, password: newPassword })).status).toBe(400);
     }
+    // Email codes: enrolment, a wrong guess and a login, once an admin allows the factor.
+    const admin = await adminAccessToken(t, 'secrecy-admin@example.com');
+    const { version: _version, ...policy } = (await t.get('/admin/mfa/policy', admin.accessToken)).body;
+    expect((await t.request('PUT', '/admin/mfa/policy', { body: { ...policy, allowedFactors: [...policy.allowedFactors, 'email'] }, token: admin.accessToken })).status).toBe(200);
+    const session = await aal2Session(t, { email: 's1@example.com', phone: phones[0]! }, newPassword);
+    const enrol = await t.post('/me/mfa/factors/email', {}, session.accessToken);
+    emailCodes.push(t.smtp.lastCodeTo('s1@example.com'));
+    expect((await t.post(`/me/mfa/factors/${enrol.body.factorId}/activate`, { challengeId: enrol.body.challengeId, code: emailCodes.at(-1) }, session.accessToken)).status).toBe(200);
+    const login = await t.post('/auth/login', { email: 's1@example.com', password: newPassword });
+    const challenge = await t.post('/auth/mfa/challenges', { factorId: enrol.body.factorId }, login.body.mfaToken);
+    emailCodes.push(t.smtp.lastCodeTo('s1@example.com'));
+    await t.post('/auth/mfa/verify', { type: 'email', challengeId: challenge.body.challengeId, code: emailCodes.at(-1) === '000001' ? '000002' : '000001' }, login.body.mfaToken);
+    expect((await t.post('/auth/mfa/verify', { type: 'email', challengeId: challenge.body.challengeId, code: emailCodes.at(-1) }, login.body.mfaToken)).status).toBe(200);
   });
   afterAll(async () => {
     await t.close();
@@ -53,10 +68,12 @@ describe('secrecy of codes, numbers and passwords', () => {
 
   /** A code counts as leaked where it stands alone, not inside a longer digit run (a timestamp). */
   const contains = (haystack: string, secret: string) => new RegExp(`(?<![0-9])${secret.replace('+', '\\+')}(?![0-9])`).test(haystack);
-  const codes = () => [...new Set(t.vonage.messages.flatMap((m) => t.vonage.codesSentTo(m.to)))];
+  const smsCodes = () => [...new Set(t.vonage.messages.flatMap((m) => t.vonage.codesSentTo(m.to)))];
+  const codes = () => [...smsCodes(), ...emailCodes];
 
   it('exercised enough to mean something', () => {
-    expect(codes().length).toBeGreaterThanOrEqual(12);
+    expect(smsCodes().length).toBeGreaterThanOrEqual(12);
+    expect(emailCodes).toHaveLength(2);
     expect(t.logs.length).toBeGreaterThan(30);
     expect(t.responses.length).toBeGreaterThan(30);
     expect(contains('{"code":"482913"}', '482913')).toBe(true);
@@ -88,7 +105,7 @@ describe('secrecy of codes, numbers and passwords', () => {
     expect(t.smtp.messages.length).toBeGreaterThanOrEqual(6);
     for (const mail of t.smtp.messages) {
       const body = `${mail.subject}\n${mail.text}\n${mail.html}`;
-      for (const secret of [...codes(), ...phones, ...phones.map((p) => p.slice(1)), password, newPassword]) {
+      for (const secret of [...smsCodes(), ...phones, ...phones.map((p) => p.slice(1)), password, newPassword]) {
         expect({ secret, found: contains(body, secret) }).toEqual({ secret, found: false });
       }
     }
