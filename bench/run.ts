@@ -269,6 +269,8 @@ async function startServer(databaseUrl: string, fake: FakeVonage): Promise<Serve
       VONAGE_API_SECRET: 'bench-api-secret',
       VONAGE_FROM: 'Sesame',
       VONAGE_REST_HOST: fake.url,
+      SMTP_URL: 'smtp://127.0.0.1:2525',
+      MAIL_FROM: 'Sesame <no-reply@example.com>',
       SMS_HOURLY_BUDGET: '1000000',
       TRUST_PROXY: 'true',
       LOG_LEVEL: 'warn',

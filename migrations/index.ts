@@ -7,6 +7,9 @@ import { SmsBudgetIndex1795875000000 } from './1795875000000-SmsBudgetIndex.js';
 import { AtomicCounters1795876000000 } from './1795876000000-AtomicCounters.js';
 import { SupersededCodeHash1795877000000 } from './1795877000000-SupersededCodeHash.js';
 import { PasswordAttemptBudgets1795878000000 } from './1795878000000-PasswordAttemptBudgets.js';
+import { EmailOutboxAndPasswordReset1796181200000 } from './1796181200000-EmailOutboxAndPasswordReset.js';
+import { EmailChallenges1796181201000 } from './1796181201000-EmailChallenges.js';
+import { EmailVerification1796181202000 } from './1796181202000-EmailVerification.js';
 import { SmsFailover1796181300000 } from './1796181300000-SmsFailover.js';
 import { SmsPrefixConversion1796181301000 } from './1796181301000-SmsPrefixConversion.js';
 import { UserGroups1796181400000 } from './1796181400000-UserGroups.js';
@@ -29,6 +32,9 @@ export const MIGRATIONS: Function[] = [
   AtomicCounters1795876000000,
   SupersededCodeHash1795877000000,
   PasswordAttemptBudgets1795878000000,
+  EmailOutboxAndPasswordReset1796181200000,
+  EmailChallenges1796181201000,
+  EmailVerification1796181202000,
   SmsFailover1796181300000,
   SmsPrefixConversion1796181301000,
   UserGroups1796181400000,

@@ -6,6 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { AppRuntime } from './app-runtime.js';
+import { AccountModule } from './account/account.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -59,6 +60,7 @@ export class AppModule {
         HealthModule,
         AdminModule.register(runtime),
         MaintenanceModule,
+        AccountModule.register(runtime),
         // The outbox worker, lease renewal and retention; not for one-shot commands.
         ...(runtime.backgroundJobs === false ? [] : [ScheduleModule.forRoot()]),
       ],

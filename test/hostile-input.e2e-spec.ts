@@ -76,6 +76,8 @@ const ACCEPTED: Record<string, string[]> = {
   'POST /auth/logout': IGNORED_BY_BODYLESS_ROUTES,
   'POST /auth/step-up': IGNORED_BY_BODYLESS_ROUTES,
   'POST /me/mfa/factors/webauthn/options': IGNORED_BY_BODYLESS_ROUTES,
+  'POST /me/sessions/revoke-others': IGNORED_BY_BODYLESS_ROUTES,
+  'POST /me/email/verification': IGNORED_BY_BODYLESS_ROUTES,
   // The label is optional: an empty body is a valid enrolment.
   'POST /me/mfa/factors/totp': ['an empty body'],
   // POST /me/mfa/recovery-codes reads no body either, but refuses every request here: the user has no factor yet (409).
@@ -107,6 +109,8 @@ describe('hostile input', () => {
     if (requirement?.kind !== 'access') return undefined;
     if (requirement.roles.includes('admin')) return adminToken;
     if (route.path === '/auth/logout') return (await arrangedAccessToken(t, 'hostile@example.com', { roles: [], aal: 1 })).accessToken;
+    // Signing out everywhere else would end the sessions and the mfaToken the other routes are sent with.
+    if (route.path === '/me/sessions/revoke-others') return (await arrangedAccessToken(t, 'hostile-elsewhere@example.com', { roles: [], aal: 1 })).accessToken;
     return user.accessToken;
   };
 

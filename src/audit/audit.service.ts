@@ -41,7 +41,14 @@ export type AuditEventType =
   | 'admin.user.groups.changed'
   | 'admin.created'
   | 'sms.prefix.blocked'
-  | 'admin.sms_prefix.lifted';
+  | 'admin.sms_prefix.lifted'
+  | 'password.reset.requested'
+  | 'password.reset'
+  | 'password.reset.refused'
+  | 'password.changed'
+  | 'email.verification.sent'
+  | 'email.verified'
+  | 'email.changed';
 
 export interface AuditRecord {
   type: AuditEventType;

@@ -76,6 +76,8 @@ const production = {
   VONAGE_API_KEY: 'a1b2c3d4',
   VONAGE_API_SECRET: 'Zx81kLm02pQr',
   VONAGE_FROM: 'Sesame',
+  SMTP_URL: 'smtps://sesame:mail-pass-7Q2@smtp.internal:465',
+  MAIL_FROM: 'Sesame <no-reply@example.com>',
 };
 const vonage = {
   SMS_PROVIDER: 'vonage',

@@ -31,6 +31,9 @@ export interface AppConfig {
   webauthn: WebauthnConfig;
   alerts: AlertsConfig;
   metrics: MetricsAccess;
+  email: EmailConfig;
+  /** Whether a password login needs a verified email address (false: unverified users sign in, as before verification existed). */
+  loginRequiresVerifiedEmail: boolean;
 }
 
 export interface HttpConfig {
@@ -88,6 +91,16 @@ export interface WebauthnConfig {
 export interface AlertsConfig {
   /** Receives alerts (SMS budget exhausted…) as JSON POSTs; null → alerts go to the log only. */
   webhookUrl: string | null;
+}
+
+export interface EmailConfig {
+  /** `smtp` (SMTP_URL) or `console` (prints mail; development and tests only, like the console SMS sender). */
+  provider: 'smtp' | 'console' | 'none';
+  smtpUrl: string | null;
+  /** The From header of every message. */
+  from: string;
+  /** Where the links in emails point: `<base>/reset-password#token=…`, `<base>/verify-email#token=…`. */
+  linkBaseUrl: string;
 }
 
 /**
@@ -165,6 +178,10 @@ const envSchema = z.object({
   WEBAUTHN_RP_ID: optionalString,
   WEBAUTHN_RP_NAME: optionalString,
   WEBAUTHN_ORIGINS: optionalString,
+  SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').optional()),
+  MAIL_FROM: optionalString,
+  LOGIN_REQUIRES_VERIFIED_EMAIL: z.enum(['true', 'false']).optional(),
+  EMAIL_LINK_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
 });
 
 export class ConfigError extends Error {
@@ -243,6 +260,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.BOOTSTRAP_ADMIN_PASSWORD && e.BOOTSTRAP_ADMIN_PASSWORD.length < 8) {
     problems.push('BOOTSTRAP_ADMIN_PASSWORD: at least 8 characters');
   }
+  // Mail carries reset links and codes: a real transport in production, the console only when NODE_ENV says development or test.
+  // NODE_ENV unset without SMTP_URL: no transport, every message is recorded as failed (`not_configured`).
+  const emailProvider = e.SMTP_URL ? 'smtp' : consoleAllowed ? 'console' : production ? null : 'none';
+  if (emailProvider === null) problems.push('SMTP_URL: required in production (password reset and security notices go by email)');
+  if (e.SMTP_URL && !e.MAIL_FROM) problems.push('MAIL_FROM: required with SMTP_URL (e.g. "Sesame <no-reply@example.com>")');
+  if (production && e.EMAIL_LINK_BASE_URL && !e.EMAIL_LINK_BASE_URL.startsWith('https://')) problems.push('EMAIL_LINK_BASE_URL: must be an https:// URL in production');
   const trustProxyHops = parseTrustProxy(e.TRUST_PROXY, problems);
   const origins = splitList(e.WEBAUTHN_ORIGINS);
   for (const origin of origins) {
@@ -325,6 +348,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       : production
         ? { mode: 'off' }
         : { mode: 'open' },
+    loginRequiresVerifiedEmail: e.LOGIN_REQUIRES_VERIFIED_EMAIL === 'true',
+    email: {
+      provider: emailProvider ?? 'smtp',
+      smtpUrl: e.SMTP_URL ?? null,
+      from: e.MAIL_FROM ?? `${e.APP_NAME ?? 'Sesame'} <no-reply@localhost>`,
+      linkBaseUrl: (e.EMAIL_LINK_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    },
   };
 }
 

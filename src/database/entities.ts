@@ -1,4 +1,8 @@
 import { AuditEvent } from '../audit/audit-event.entity.js';
+import { PasswordResetToken } from '../account/password-reset-token.entity.js';
+import { EmailVerificationToken } from '../account/email-verification-token.entity.js';
+import { EmailMessage } from '../email/email-message.entity.js';
+import { EmailChallenge } from '../mfa/factors/email/email-challenge.entity.js';
 import { LoginAttempt } from '../sessions/login-attempt.entity.js';
 import { RefreshToken } from '../sessions/refresh-token.entity.js';
 import { Session } from '../sessions/session.entity.js';
@@ -44,4 +48,8 @@ export const ENTITIES = [
   PasswordAttemptBudget,
   EnrollmentGraceRow,
   TrustedDevice,
+  EmailMessage,
+  PasswordResetToken,
+  EmailChallenge,
+  EmailVerificationToken,
 ];

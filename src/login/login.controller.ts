@@ -51,7 +51,7 @@ export class LoginController {
       },
     },
   })
-  @ApiProblems('INVALID_CREDENTIALS')
+  @ApiProblems('INVALID_CREDENTIALS', 'EMAIL_NOT_VERIFIED')
   login(@Body() body: LoginDto, @ReqMeta() meta: RequestMeta) {
     return this.flow.login(body.email, body.password, meta, body.deviceToken);
   }

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { AppRuntime } from '../app-runtime.js';
+import { AccountModule } from '../account/account.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { MfaModule } from '../mfa/mfa.module.js';
 import { PolicyModule } from '../policy/policy.module.js';
@@ -23,7 +24,7 @@ export class LoginModule {
   static register(runtime: AppRuntime): DynamicModule {
     return {
       module: LoginModule,
-      imports: [AuthModule, MfaModule.register(runtime), SessionsModule, TokensModule, UsersModule, PolicyModule],
+      imports: [AuthModule, AccountModule.register(runtime), MfaModule.register(runtime), SessionsModule, TokensModule, UsersModule, PolicyModule],
       controllers: [LoginController, MfaController],
       providers: [LoginService, RegistrationService, PasswordAttemptsRepository],
     };

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
+import { EmailVerificationService } from '../account/email-verification.service.js';
 import { Clock } from '../common/clock.js';
+import type { AppConfig } from '../config/app-config.js';
+import { InjectConfig } from '../config/config.tokens.js';
 import { Database } from '../database/database.js';
 import { SecretsService } from '../common/crypto/secrets.service.js';
 import { CommonException } from '../common/errors/problem.exception.js';
@@ -52,6 +55,8 @@ export class LoginService {
     private readonly passwordAttempts: PasswordAttemptsRepository,
     private readonly grace: EnrollmentGraceService,
     private readonly devices: TrustedDevicesService,
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly verification: EmailVerificationService,
   ) {}
 
   async login(email: string, password: string, meta: RequestMeta, deviceToken?: string): Promise<LoginResponse> {
@@ -78,6 +83,12 @@ export class LoginService {
       throw new LoginException('INVALID_CREDENTIALS');
     }
     await this.passwordAttempts.clear(this.db, emailHash);
+    if (this.config.loginRequiresVerifiedEmail && !user.emailVerifiedAt) {
+      // The right password from an unverified account: a fresh link goes to the address, the login waits for it.
+      await this.db.transaction((tx) => this.verification.issue(tx, user, user.email, 'verify', meta.acceptLanguage));
+      await this.audit.record({ type: 'login.failed', userId: user.id, meta, metadata: { reason: 'email_not_verified' } });
+      throw new LoginException('EMAIL_NOT_VERIFIED', { detail: 'Open the link just mailed to you, then sign in again.' });
+    }
     const policy = await this.policy.current();
     const factors = await this.factors.listActive(user.id);
     let forecast = forecastLogin(policy, user, factors.map((f) => f.type));

@@ -9,6 +9,7 @@ import { PolicyService } from '../policy/policy.service.js';
 import { isCountryAllowed, parsePhoneNumber } from '../sms/phone-number.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import { EmailVerificationService } from '../account/email-verification.service.js';
 
 /**
  * Account creation. A `phone` given at registration is checked like any
@@ -25,6 +26,7 @@ export class RegistrationService {
     private readonly factors: MfaFactorsService,
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
+    private readonly verification: EmailVerificationService,
   ) {}
 
   async register(input: { email: string; password: string; phone?: string }, meta: RequestMeta): Promise<User> {
@@ -44,6 +46,8 @@ export class RegistrationService {
       await this.factors.createPendingSms(user.id, pending.e164, pending.country, this.db);
     }
     await this.audit.record({ type: 'user.registered', userId: user.id, meta, metadata: { pendingPhone: phone !== null } });
+    // The address is proved by opening the link mailed to it (POST /auth/email/verify).
+    await this.db.transaction((tx) => this.verification.issue(tx, user, user.email, 'verify', meta.acceptLanguage));
     return user;
   }
 }

@@ -16,6 +16,11 @@ export const RETENTION = [
   { table: 'login_attempts', column: 'expires_at', keepMs: DAY_MS },
   { table: 'sms_challenges', column: 'expires_at', keepMs: DAY_MS },
   { table: 'webauthn_challenges', column: 'expires_at', keepMs: DAY_MS },
+  { table: 'email_challenges', column: 'expires_at', keepMs: DAY_MS },
+  { table: 'password_reset_tokens', column: 'expires_at', keepMs: DAY_MS },
+  { table: 'email_verification_tokens', column: 'expires_at', keepMs: DAY_MS },
+  // Mail that carried a one-time link or code (and the suppressed rows of unknown addresses); notices are kept.
+  { table: 'email_messages', column: 'expires_at', keepMs: DAY_MS },
   // The account-level limit looks back one hour.
   { table: 'mfa_failures', column: 'created_at', keepMs: DAY_MS },
   // Send-cap windows are an hour long; the one before the current is still read.

@@ -15,7 +15,7 @@ export type LoginOutcome =
   | { status: 'mfa_enrollment_required'; allowedFactors: FactorType[] };
 
 /** Recovery codes get a user back in; they are never a first factor to enrol on their own. */
-const ENROLLABLE_FIRST: ReadonlySet<FactorType> = new Set(['sms', 'totp', 'webauthn']);
+const ENROLLABLE_FIRST: ReadonlySet<FactorType> = new Set(['sms', 'totp', 'webauthn', 'email']);
 
 /**
  * What the login decision reads of the rule that applies to the user

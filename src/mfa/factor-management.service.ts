@@ -1,16 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { EmailDeliveryService } from '../email/email-delivery.service.js';
 import { Database, type Tx } from '../database/database.js';
 import type { SmsMessage } from '../sms/sms-message.entity.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { SmsDeliveryService } from '../sms/sms-delivery.service.js';
-import { buildMfaResetNotice, pickLocale } from '../sms/sms-message.js';
+import { buildMfaResetNotice, buildPhoneChangedNotice, pickLocale } from '../sms/sms-message.js';
 import { InjectConfig } from '../config/config.tokens.js';
 import type { AppConfig } from '../config/app-config.js';
 import { UsersService } from '../users/users.service.js';
 import { mfaRequiredFor } from './assurance.js';
+import type { Factor } from './factor.entity.js';
 import { FactorsRepository } from './factors.repository.js';
 import { MfaException } from './mfa.exception.js';
 import { TrustedDevicesService } from './trusted-devices.service.js';
@@ -34,13 +36,14 @@ export class FactorManagementService {
     private readonly delivery: SmsDeliveryService,
     private readonly audit: AuditService,
     private readonly devices: TrustedDevicesService,
+    private readonly email: EmailDeliveryService,
   ) {}
 
   async rename(userId: string, factorId: string, label: string, meta: RequestMeta): Promise<FactorView> {
     const factor = await this.factors.findOwned(userId, factorId);
     if (!factor) throw new MfaException('NOT_FOUND', { detail: 'No such factor.' });
     // An SMS factor's label is its masked number: it says which phone, and a user cannot make it lie.
-    if (factor.type === 'sms' || factor.type === 'recovery_code') {
+    if (factor.type === 'sms' || factor.type === 'email' || factor.type === 'recovery_code') {
       throw new MfaException('CONFLICT', { detail: `A ${factor.type} factor cannot be renamed.` });
     }
     await this.db.transaction(async (tx) => {
@@ -75,8 +78,13 @@ export class FactorManagementService {
           detail: 'This is your last second factor and the MFA policy requires one. Add another factor first.',
         });
       }
+      // A removed phone hears of it (a lost phone found again, or a hijacker's swap noticed), and the mailbox too.
+      const notices: SmsMessage[] = [];
+      if (factor.type === 'sms' && factor.status === 'active') notices.push(await this.phoneNotice(tx, factor, user, 'phone_changed'));
       await this.repository.delete(tx, factor.id);
       await this.revokeOtherSessions(userId, { sessionId: context.keepSessionId, attemptId: null }, 'factor_removed', tx);
+      if (factor.status === 'active') await this.email.notify(tx, user, 'factor_removed');
+      tx.afterCommit(() => this.delivery.dispatchAll(notices));
       await this.audit.record(
         {
           type: context.actorId ? 'admin.factor.removed' : 'mfa.factor.removed',
@@ -98,19 +106,9 @@ export class FactorManagementService {
     await this.db.transaction(async (tx) => {
       const all = await this.repository.listForUser(tx, userId, { lock: true });
       for (const phoneFactor of all.filter((f) => f.type === 'sms' && f.status === 'active')) {
-        const message = await this.delivery.enqueueNotice(tx, {
-          userId,
-          kind: 'mfa_reset',
-          destination: {
-            e164: this.factors.phoneOf(phoneFactor),
-            country: phoneFactor.phoneCountry ?? '',
-            masked: phoneFactor.label,
-          },
-          locale: pickLocale(undefined, user.locale),
-          text: buildMfaResetNotice({ appName: this.config.appName, locale: user.locale }),
-        });
-        notices.push(message);
+        notices.push(await this.phoneNotice(tx, phoneFactor, user, 'mfa_reset'));
       }
+      await this.email.notify(tx, user, 'mfa_reset');
       await this.repository.deleteForUser(tx, userId);
       await this.sessions.revokeAllForUser(userId, 'mfa_reset', null, tx);
       await this.devices.revokeAllForUser(tx, userId, 'mfa_reset');
@@ -119,6 +117,18 @@ export class FactorManagementService {
         tx,
       );
       tx.afterCommit(() => this.delivery.dispatchAll(notices));
+    });
+  }
+
+  /** An SMS notice to a factor's number, written in `tx` (sent by the caller once it commits). */
+  private phoneNotice(tx: Tx, phone: Factor, user: { id: string; locale: string | null }, kind: 'phone_changed' | 'mfa_reset'): Promise<SmsMessage> {
+    const build = kind === 'mfa_reset' ? buildMfaResetNotice : buildPhoneChangedNotice;
+    return this.delivery.enqueueNotice(tx, {
+      userId: user.id,
+      kind,
+      destination: { e164: this.factors.phoneOf(phone), country: phone.phoneCountry ?? '', masked: phone.label },
+      locale: pickLocale(undefined, user.locale),
+      text: build({ appName: this.config.appName, locale: user.locale }),
     });
   }
 

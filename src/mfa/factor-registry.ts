@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { EmailOtpFactor } from './factors/email/email-otp.factor.js';
 import { RecoveryCodeFactor } from './factors/recovery-codes/recovery-code.factor.js';
 import { SmsFactor } from './factors/sms/sms.factor.js';
 import { TotpFactor } from './factors/totp/totp.factor.js';
@@ -16,12 +17,13 @@ import type { MfaFactor } from './mfa-factor.js';
 export class FactorRegistry {
   private readonly factors: Readonly<Record<FactorType, MfaFactor>>;
 
-  constructor(sms: SmsFactor, totp: TotpFactor, webauthn: WebauthnFactor, recoveryCode: RecoveryCodeFactor) {
+  constructor(sms: SmsFactor, totp: TotpFactor, webauthn: WebauthnFactor, recoveryCode: RecoveryCodeFactor, email: EmailOtpFactor) {
     this.factors = {
       sms,
       totp,
       webauthn,
       recovery_code: recoveryCode,
+      email,
     } satisfies { [T in FactorType]: MfaFactor & { type: T } };
   }
 

@@ -87,6 +87,25 @@ export class MfaFactorsService extends FactorDirectory {
     return factor;
   }
 
+  /** A pending email factor: its label is the masked address; the code always goes to the account's current address. */
+  async createPendingEmail(userId: string, label: string, sql: Sql): Promise<Factor> {
+    const factor: Factor = {
+      id: randomUUID(),
+      userId,
+      type: 'email',
+      status: 'pending',
+      label,
+      phoneCiphertext: null,
+      phoneHash: null,
+      phoneCountry: null,
+      createdAt: this.clock.now(),
+      activatedAt: null,
+      lastUsedAt: null,
+    };
+    await this.repository.insert(sql, factor);
+    return factor;
+  }
+
   /** Pending → active, once. Returns false when it was not pending (already active, or removed). */
   activate(factorId: string, sql: Sql): Promise<boolean> {
     return this.repository.activate(sql, factorId, this.clock.now());
@@ -106,9 +125,9 @@ export class MfaFactorsService extends FactorDirectory {
     return this.secrets.lookupHash(e164, PHONE_HASH_CONTEXT);
   }
 
-  /** Pending SMS factors a user abandoned: removed when they start over, so they do not pile up. */
-  async removeStalePending(userId: string, sql: Sql): Promise<void> {
-    await this.repository.deleteForUser(sql, userId, { type: 'sms', status: 'pending' });
+  /** Pending factors (SMS unless told) a user abandoned: removed when they start over, so they do not pile up. */
+  async removeStalePending(userId: string, sql: Sql, type: 'sms' | 'email' = 'sms'): Promise<void> {
+    await this.repository.deleteForUser(sql, userId, { type, status: 'pending' });
   }
 }
 

@@ -4,6 +4,7 @@ import { AlertsModule } from '../alerts/alerts.module.js';
 import { PolicyModule } from '../policy/policy.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { SmsModule } from '../sms/sms.module.js';
+import { EmailModule } from '../email/email.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountLimitService } from './account-limit.service.js';
 import { FactorChangePolicyService } from './factor-change-policy.service.js';
@@ -22,6 +23,12 @@ import { SmsResendController } from './factors/sms/sms-resend.controller.js';
 import { SmsChallengeController } from './factors/sms/sms-challenge.controller.js';
 import { SmsEnrolmentController } from './factors/sms/sms-enrolment.controller.js';
 import { SmsPhoneChangeService } from './factors/sms/sms-phone-change.service.js';
+import { EmailChallengesRepository } from './factors/email/email-challenges.repository.js';
+import { EmailOtpChallengeService } from './factors/email/email-otp-challenge.service.js';
+import { EmailOtpEnrolmentController } from './factors/email/email-otp-enrolment.controller.js';
+import { EmailOtpEnrolmentService } from './factors/email/email-otp-enrolment.service.js';
+import { EmailOtpFactor } from './factors/email/email-otp.factor.js';
+import { RateCountersRepository } from '../common/rate-counters.repository.js';
 import { RecoveryCodeFactor } from './factors/recovery-codes/recovery-code.factor.js';
 import { RecoveryCodesController } from './factors/recovery-codes/recovery-codes.controller.js';
 import { RecoveryCodesService } from './factors/recovery-codes/recovery-codes.service.js';
@@ -36,6 +43,8 @@ import { WebauthnRegistrationService } from './factors/webauthn/webauthn-registr
 import { WebauthnRelyingPartyService } from './factors/webauthn/webauthn-relying-party.service.js';
 import { WebauthnFactor } from './factors/webauthn/webauthn.factor.js';
 import { MeFactorsController } from './me-factors.controller.js';
+import { MfaHelpController } from './mfa-help.controller.js';
+import { MfaHelpService } from './mfa-help.service.js';
 import { MfaService } from './mfa.service.js';
 import { MfaFactorsService } from './mfa-factors.service.js';
 import { FactorsRepository } from './factors.repository.js';
@@ -55,10 +64,22 @@ export class MfaModule {
   static register(runtime: AppRuntime): DynamicModule {
     const known = MfaModule.registered.get(runtime);
     if (known) return known;
+    const sms = SmsModule.register(runtime);
     const module: DynamicModule = {
       module: MfaModule,
-      imports: [SessionsModule, UsersModule, PolicyModule, AlertsModule, SmsModule.register(runtime)],
-      controllers: [MeFactorsController, MeDevicesController, SmsEnrolmentController, SmsResendController, SmsChallengeController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController],
+      imports: [SessionsModule, UsersModule, PolicyModule, AlertsModule, sms, EmailModule.register(runtime)],
+      controllers: [
+        MeFactorsController,
+        MeDevicesController,
+        SmsEnrolmentController,
+        SmsResendController,
+        SmsChallengeController,
+        TotpEnrolmentController,
+        RecoveryCodesController,
+        WebauthnEnrolmentController,
+        EmailOtpEnrolmentController,
+        MfaHelpController,
+      ],
       providers: [
         FactorsRepository,
         EnrollmentGraceRepository,
@@ -88,8 +109,15 @@ export class MfaModule {
         WebauthnCredentialsService,
         WebauthnRegistrationService,
         WebauthnFactor,
+        EmailChallengesRepository,
+        EmailOtpChallengeService,
+        EmailOtpEnrolmentService,
+        EmailOtpFactor,
+        RateCountersRepository,
+        MfaHelpService,
       ],
-      exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService, EnrollmentGraceService, TrustedDevicesService, SmsModule],
+      // The SMS channel too: the modules above (account) send notices through this runtime's one outbox.
+      exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService, EnrollmentGraceService, TrustedDevicesService, sms],
     };
     MfaModule.registered.set(runtime, module);
     return module;

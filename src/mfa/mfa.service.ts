@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
+import { EmailDeliveryService } from '../email/email-delivery.service.js';
 import { SessionUpgradeService } from '../sessions/session-upgrade.service.js';
 import { type TokensResponse } from '../tokens/token.service.js';
 import type { AccessPrincipal, MfaPrincipal, UserProfile } from '../vocabulary/principal.js';
@@ -33,6 +34,7 @@ export class MfaService {
     private readonly management: FactorManagementService,
     private readonly changes: FactorChangePolicyService,
     private readonly devices: TrustedDevicesService,
+    private readonly email: EmailDeliveryService,
   ) {}
 
   async startChallenge(principal: MfaPrincipal, factorId: string, meta: RequestMeta): Promise<object> {
@@ -94,6 +96,7 @@ export class MfaService {
         { type: 'mfa.factor.activated', userId: principal.userId, meta, metadata: { factorId: factor.id, factorType: factor.type } },
         tx,
       );
+      await this.email.notify(tx, principal.user, 'factor_added');
       if (principal.kind === 'mfa') return this.upgrades.completeSecondFactor(principal, proof.amr, meta, tx);
       return null;
     });

@@ -185,8 +185,8 @@ describe('validatePolicyDocument', () => {
       expect(errorsOf(withField('allowedFactors', []))).toEqual([{ field: 'allowedFactors', message: 'must have at least 1 entry' }]);
     });
     it('refuses an unknown factor type, with its index', () => {
-      expect(errorsOf(withField('allowedFactors', ['sms', 'totp', 'email']))).toEqual([
-        { field: 'allowedFactors[2]', message: 'must be one of sms, totp, webauthn, recovery_code' },
+      expect(errorsOf(withField('allowedFactors', ['sms', 'totp', 'voice']))).toEqual([
+        { field: 'allowedFactors[2]', message: 'must be one of sms, totp, webauthn, recovery_code, email' },
       ]);
     });
     it('refuses a factor type in the wrong case or of the wrong type', () => {
@@ -299,7 +299,7 @@ describe('validatePolicyDocument: rules', () => {
           {
             ...adminRule(),
             match: { groups: ['Finance'], userIds: ['not-a-uuid'] },
-            allowedFactors: ['email'],
+            allowedFactors: ['voice'],
             stepUpMaxAgeSeconds: 10,
             minFactors: 4,
             extra: true,

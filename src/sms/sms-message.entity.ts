@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export type SmsMessageStatus = 'pending' | 'sending' | 'retry' | 'sent' | 'delivered' | 'failed' | 'expired';
-export type SmsMessageKind = 'otp' | 'phone_changed' | 'mfa_reset';
+export type SmsMessageKind = 'otp' | 'phone_changed' | 'mfa_reset' | 'password_reset';
 
 /**
  * The SMS outbox: every message is a row before it is sent, so a crash

@@ -25,6 +25,10 @@ export class User {
   @Column({ type: 'text', nullable: true })
   locale: string | null;
 
+  /** When the owner proved the address is theirs (a mailed link); null until then, and again after a change until verified. */
+  @Column({ type: 'timestamptz', name: 'email_verified_at', nullable: true })
+  emailVerifiedAt: Date | null;
+
   /** Failed second-factor attempts before this moment no longer count towards the account limit (admin unlock). */
   @Column({ type: 'timestamptz', name: 'mfa_unlocked_at', nullable: true })
   mfaUnlockedAt: Date | null;

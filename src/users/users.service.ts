@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { CommonException, validationFailed } from '../common/errors/problem.exception.js';
+import type { Sql } from '../database/database.js';
 import type { Role } from '../vocabulary/role.js';
 import { PasswordHasher } from './password-hasher.js';
 import { passwordProblem } from './password-rules.js';
@@ -65,6 +66,22 @@ export class UsersService {
   async subjectsOf(ids: readonly string[]): Promise<Array<{ id: string; roles: Role[]; groups: string[] }>> {
     if (ids.length === 0) return [];
     return this.users.createQueryBuilder('u').select(['u.id', 'u.roles', 'u.groups']).where('u.id IN (:...ids)', { ids }).orderBy('u.id', 'ASC').getMany();
+  }
+
+  /** Hashes a new password after checking it against the rules (before any transaction: Argon2id takes a while). */
+  async hashNewPassword(password: string, field = 'password'): Promise<string> {
+    const problem = passwordProblem(password);
+    if (problem) throw validationFailed([{ field, message: problem }]);
+    return this.hasher.hash(password);
+  }
+
+  /** Replaces the password hash on `sql` (the change's transaction); the user's address and locale, or null when gone. */
+  async replacePasswordHash(sql: Sql, userId: string, passwordHash: string, now: Date): Promise<{ id: string; email: string; locale: string | null } | null> {
+    const [row] = await sql.query<{ id: string; email: string; locale: string | null }>(
+      `UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1 RETURNING id, email, locale`,
+      [userId, passwordHash, now],
+    );
+    return row ?? null;
   }
 
   findById(id: string): Promise<User | null> {

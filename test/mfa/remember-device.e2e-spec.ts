@@ -1,18 +1,19 @@
 import { decodeJwt } from 'jose';
 import { adminAccessToken } from '../support/admin-session.js';
-import { aal2Session, loginToChallenge, nextPhone, startSmsTestApp, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
+import { startEmailTestApp, type EmailTestApp } from '../support/email-test-app.js';
+import { aal2Session, loginToChallenge, nextPhone, userWithSms } from '../support/sms-test-app.js';
 
 const PASSWORD = 'correct horse battery';
 const WEEK = 7 * 86_400;
 
 /** Remember this device: a device token stands in for the second factor at login, until something ends the trust. */
 describe('remembered devices', () => {
-  let t: SmsTestApp;
+  let t: EmailTestApp;
   let base: Record<string, any>;
   let advanced = 0;
 
   beforeAll(async () => {
-    t = await startSmsTestApp();
+    t = await startEmailTestApp();
     const admin = await adminAccessToken(t, 'devices-admin@example.com');
     const { version: _version, ...document } = (await t.get('/admin/mfa/policy', admin.accessToken)).body;
     base = document;
@@ -118,6 +119,22 @@ describe('remembered devices', () => {
       [phoneUser.userId, removeUser.userId, resetUser.userId],
     ]);
     expect(rows.map((r) => r.revoked_reason)).toEqual(['factor_removed', 'mfa_reset', 'phone_changed']);
+  });
+
+  it('after a password change or a password reset, the same device is asked again', async () => {
+    const changed = await userWithSms(t, 'password-change@example.com');
+    const first = await trustDevice(changed);
+    const change = await t.post('/me/password', { currentPassword: PASSWORD, newPassword: 'another passphrase 8' }, first.accessToken);
+    expect(change.status).toBe(204);
+    expect((await t.post('/auth/login', { email: changed.email, password: 'another passphrase 8', deviceToken: first.deviceToken })).body.status).toBe('mfa_required');
+
+    const reset = await userWithSms(t, 'password-reset@example.com');
+    const second = await trustDevice(reset);
+    expect((await t.post('/auth/password/forgot', { email: reset.email })).status).toBe(202);
+    await t.deliverMail();
+    const token = t.smtp.lastTokenTo(reset.email);
+    expect((await t.post('/auth/password/reset', { token, password: 'a reset passphrase 9' })).status).toBe(204);
+    expect((await t.post('/auth/login', { email: reset.email, password: 'a reset passphrase 9', deviceToken: second.deviceToken })).body.status).toBe('mfa_required');
   });
 
   it('an admin can revoke a device, and a shorter maximum age in the policy ends older trusts', async () => {

@@ -13,6 +13,8 @@ function productionEnv(extra: Record<string, string> = {}): Record<string, strin
     VONAGE_API_KEY: 'metrics-suite',
     VONAGE_API_SECRET: randomBytes(12).toString('hex'),
     VONAGE_FROM: 'Sesame',
+    SMTP_URL: 'smtp://127.0.0.1:2525',
+    MAIL_FROM: 'Sesame <no-reply@example.com>',
     ...extra,
   };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /** The README sections a newcomer pastes from, in order; each must keep at least one shell block. */
-const SECTIONS = ['Quick start', 'A login with an SMS code', "An admin's first login"];
+const SECTIONS = ['Quick start', 'A login with an SMS code', 'A lost phone', "An admin's first login"];
 
 interface Block {
   section: string;
@@ -116,5 +116,7 @@ describe('README walkthroughs run as pasted', () => {
     expect(result.stdout).toMatch(/"aal":"aal2","amr":\["pwd","sms"\]/);
     expect(result.stdout).toMatch(/"status":"active".*"accessToken":"/);
     expect(result.stdout).toMatch(/"mode":"optional","requiredRoles":\["admin"\]/);
+    expect(result.stdout).toMatch(/"recoveryCodes":\{"available":true,"remaining":10\}/);
+    expect(result.stdout).toMatch(/"label":"\+44 •••• ••• 458","status":"active"/);
   }, 120_000);
 });

@@ -75,7 +75,7 @@ describe('MFA policy administration', () => {
       ['a missing mode', withField('mode', undefined), 'mode'],
       ['an unknown role', withField('requiredRoles', ['root']), 'requiredRoles[0]'],
       ['no allowed factor', withField('allowedFactors', []), 'allowedFactors'],
-      ['an unknown factor type', withField('allowedFactors', ['sms', 'totp', 'email']), 'allowedFactors[2]'],
+      ['an unknown factor type', withField('allowedFactors', ['sms', 'totp', 'voice']), 'allowedFactors[2]'],
       ['a repeated factor type', withField('allowedFactors', ['sms', 'sms']), 'allowedFactors[1]'],
       ['only recovery codes', withField('allowedFactors', ['recovery_code']), 'allowedFactors'],
       ['a missing sms section', withField('sms', undefined), 'sms'],

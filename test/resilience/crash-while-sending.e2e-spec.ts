@@ -139,6 +139,8 @@ describe('a crash while codes are being sent', () => {
       VONAGE_FROM: 'Sesame',
       // Plain http is allowed in production only to this machine.
       VONAGE_REST_HOST: vonage.url,
+      SMTP_URL: 'smtp://127.0.0.1:2525',
+      MAIL_FROM: 'Sesame <no-reply@example.com>',
       WEBOTP_DOMAIN: 'auth.example.com',
       METRICS_TOKEN: randomBytes(24).toString('hex'),
       TRUST_PROXY: 'true',

@@ -6,6 +6,7 @@ import { AppModule } from '../../src/app.module.js';
 import { applicationOptions, configureApp } from '../../src/bootstrap.js';
 import { Clock } from '../../src/common/clock.js';
 import { RATE_LIMIT_SCALE } from '../../src/common/http/rate-limit.guard.js';
+import { EMAIL_OUTBOX_WORKER } from '../../src/email/email-delivery.service.js';
 import { SMS_OUTBOX_WORKER } from '../../src/sms/sms-delivery.service.js';
 import type { SmsSender } from '../../src/sms/sms-sender.js';
 import { SMS_SENDERS } from '../../src/sms/sms.module.js';
@@ -19,6 +20,8 @@ export interface TestOverrides {
   rateLimitScale?: number;
   /** False removes the outbox worker's schedule, so the test drives `pollOnce()` itself. */
   smsWorker?: boolean;
+  /** False removes the email outbox worker's schedule, likewise. */
+  emailWorker?: boolean;
 }
 
 /**
@@ -36,5 +39,6 @@ export async function createTestApplication(runtime: AppRuntime, overrides: Test
   await app.init();
   // The scheduler starts its intervals when the application boots; the first tick is a second away.
   if (overrides.smsWorker === false) app.get(SchedulerRegistry).deleteInterval(SMS_OUTBOX_WORKER);
+  if (overrides.emailWorker === false) app.get(SchedulerRegistry).deleteInterval(EMAIL_OUTBOX_WORKER);
   return app;
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '../../../database/database.js';
 import { AuditService } from '../../../audit/audit.service.js';
+import { EmailDeliveryService } from '../../../email/email-delivery.service.js';
 import { validationFailed } from '../../../common/errors/problem.exception.js';
 import { mfaVerificationsTotal } from '../../mfa-metrics.js';
 import { AccountLimitService } from '../../account-limit.service.js';
@@ -28,6 +29,7 @@ export class RecoveryCodeFactor implements MfaFactor {
     private readonly codes: RecoveryCodesService,
     private readonly accountLimit: AccountLimitService,
     private readonly audit: AuditService,
+    private readonly email: EmailDeliveryService,
   ) {}
 
   async verify(input: VerifyInput, context: FactorContext): Promise<SecondFactorProof> {
@@ -58,6 +60,8 @@ export class RecoveryCodeFactor implements MfaFactor {
           },
           tx,
         );
+        // A recovery code in use is what an attacker with the password would try: the owner hears of it.
+        await this.email.notify(tx, context.user, 'recovery_code_used', { remaining: spent.remaining });
         mfaVerificationsTotal.inc({ factor: 'recovery_code', result: 'verified' });
       },
     };

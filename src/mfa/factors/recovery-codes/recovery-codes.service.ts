@@ -98,6 +98,18 @@ export class RecoveryCodesService {
     return { codes };
   }
 
+  /** Unused codes of the user's active set (0 without one). */
+  async remaining(userId: string): Promise<number> {
+    const [row] = rowsOf<{ n: number }>(
+      await this.dataSource.query(
+        `SELECT count(*)::int AS n FROM recovery_codes c JOIN mfa_factors f ON f.id = c.factor_id
+          WHERE f.user_id = $1 AND f.type = 'recovery_code' AND f.status = 'active' AND c.used_at IS NULL`,
+        [userId],
+      ),
+    );
+    return row?.n ?? 0;
+  }
+
   /** The keyed hash a code is stored and found under, of its normalised form (normaliseRecoveryCode). */
   hashOf(normalisedCode: string): string {
     return this.secrets.lookupHash(normalisedCode, HASH_CONTEXT);

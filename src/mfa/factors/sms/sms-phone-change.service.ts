@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AppConfig } from '../../../config/app-config.js';
 import { InjectConfig } from '../../../config/config.tokens.js';
 import type { Tx } from '../../../database/database.js';
+import { EmailDeliveryService } from '../../../email/email-delivery.service.js';
 import { SmsDeliveryService } from '../../../sms/sms-delivery.service.js';
 import type { SmsMessage } from '../../../sms/sms-message.entity.js';
 import { buildPhoneChangedNotice, pickLocale } from '../../../sms/sms-message.js';
@@ -21,6 +22,7 @@ export class SmsPhoneChangeService {
     private readonly factors: MfaFactorsService,
     private readonly management: FactorManagementService,
     private readonly delivery: SmsDeliveryService,
+    private readonly email: EmailDeliveryService,
   ) {}
 
   /**
@@ -46,6 +48,7 @@ export class SmsPhoneChangeService {
       );
     }
     await this.management.revokeOtherSessions(newFactor.userId, keep, 'phone_changed', tx);
+    await this.email.notify(tx, user, 'phone_changed');
     tx.afterCommit(() => this.delivery.dispatchAll(notices));
   }
 }

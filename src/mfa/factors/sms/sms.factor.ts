@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { validationFailed } from '../../../common/errors/problem.exception.js';
 import type { Tx } from '../../../database/database.js';
 import type { Factor } from '../../factor.entity.js';
+import { requireCodeAnswer } from '../../code-answer.js';
 import { MfaException } from '../../mfa.exception.js';
 import type { ActivateInput, ActivationKeep, FactorContext, MfaFactor, SecondFactorProof, VerifyInput } from '../../mfa-factor.js';
 import { MfaFactorsService } from '../../mfa-factors.service.js';
@@ -44,7 +44,7 @@ export class SmsFactor implements MfaFactor {
   }
 
   async verify(input: VerifyInput, context: FactorContext): Promise<SecondFactorProof> {
-    const { challengeId, code } = requireCode(input);
+    const { challengeId, code } = requireCodeAnswer(input, 'an SMS code');
     const verified = await this.challenges.check(challengeId, code, bindingOf(context.principal), context.meta);
     // A factor removed (or never activated) since the challenge began cannot complete a login.
     if (verified.challenge.purpose === 'enroll' || !verified.factorActive) throw new MfaException('NOT_FOUND');
@@ -52,7 +52,7 @@ export class SmsFactor implements MfaFactor {
   }
 
   async activate(factor: Factor, input: ActivateInput, context: FactorContext): Promise<SecondFactorProof> {
-    const { challengeId, code } = requireCode(input);
+    const { challengeId, code } = requireCodeAnswer(input, 'an SMS code');
     const verified = await this.challenges.check(challengeId, code, bindingOf(context.principal), context.meta);
     if (verified.challenge.factorId !== factor.id || verified.challenge.purpose !== 'enroll') throw new MfaException('NOT_FOUND');
     return {
@@ -64,12 +64,4 @@ export class SmsFactor implements MfaFactor {
       },
     };
   }
-}
-
-function requireCode(input: { challengeId?: string; code?: string }): { challengeId: string; code: string } {
-  const errors = [];
-  if (typeof input.challengeId !== 'string') errors.push({ field: 'challengeId', message: 'is required for an SMS code' });
-  if (typeof input.code !== 'string') errors.push({ field: 'code', message: 'is required' });
-  if (errors.length > 0) throw validationFailed(errors);
-  return { challengeId: input.challengeId!, code: input.code! };
 }
