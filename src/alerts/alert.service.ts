@@ -3,7 +3,7 @@ import { Clock } from '../common/clock.js';
 import { InjectAlertsConfig, InjectConfig } from '../config/config.tokens.js';
 import type { AlertsConfig, AppConfig } from '../config/app-config.js';
 
-export type AlertKind = 'sms_budget_exhausted' | 'sms_enrolment_budget_exhausted' | 'sms_prefix_blocked' | 'sms_country_spike' | 'lockout_wave' | 'failed_verify_spike';
+export type AlertKind = 'sms_budget_exhausted' | 'sms_enrolment_budget_exhausted' | 'sms_prefix_blocked' | 'sms_spend_budget_exhausted' | 'sms_country_spike' | 'lockout_wave' | 'failed_verify_spike';
 
 /** How long the same kind of alert stays quiet after it fired (per instance). */
 const QUIET_SECONDS = 15 * 60;

@@ -6,6 +6,8 @@ export interface CounterWindow {
   key: string;
   bucket: Date;
   since: Date;
+  /** What one hit adds (default 1): a spend budget counts the price of each send. */
+  weight?: number;
 }
 
 /**
@@ -43,13 +45,14 @@ export class RateCountersRepository {
       read.map((r) => r.since),
       read.map((r) => r.group + 1),
       limits,
+      sorted.map((h) => h.weight ?? 1),
     ];
     const more = then?.(values.length, '(SELECT ok FROM within)');
     const rows = await sql.query<{ key: string; total: number; within: boolean }>(
       `WITH up AS (
          INSERT INTO rate_counters AS c (key, window_start, hits)
-         SELECT k, w, 1 FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS t(k, w, n) ORDER BY n
-         ON CONFLICT (key, window_start) DO UPDATE SET hits = c.hits + 1
+         SELECT k, w, wt FROM unnest($1::text[], $2::timestamptz[], $8::int[]) WITH ORDINALITY AS t(k, w, wt, n) ORDER BY n
+         ON CONFLICT (key, window_start) DO UPDATE SET hits = c.hits + EXCLUDED.hits
          RETURNING c.key, c.hits
        ), totals AS (
          SELECT r.k AS key, r.g AS grp,
@@ -101,13 +104,13 @@ export class RateCountersRepository {
     await sql.query(
       `WITH locked AS (
          SELECT c.key, c.window_start FROM rate_counters c
-           JOIN unnest($1::text[], $2::timestamptz[]) AS t(k, w) ON c.key = t.k AND c.window_start = t.w
+           JOIN unnest($1::text[], $2::timestamptz[], $3::int[]) AS t(k, w, wt) ON c.key = t.k AND c.window_start = t.w
           ORDER BY c.key FOR UPDATE OF c
        )
-       UPDATE rate_counters c SET hits = c.hits - 1
-         FROM locked
+       UPDATE rate_counters c SET hits = GREATEST(c.hits - t.wt, 0)
+         FROM locked JOIN unnest($1::text[], $2::timestamptz[], $3::int[]) AS t(k, w, wt) ON locked.key = t.k AND locked.window_start = t.w
         WHERE c.key = locked.key AND c.window_start = locked.window_start AND c.hits > 0`,
-      [sorted.map((h) => h.key), sorted.map((h) => h.bucket)],
+      [sorted.map((h) => h.key), sorted.map((h) => h.bucket), sorted.map((h) => h.weight ?? 1)],
     );
   }
 }

@@ -75,8 +75,10 @@ export interface SmsConfig {
   perNumberHourlyCap: number;
   /** Conversion per number prefix and the automatic block of a prefix being pumped. */
   prefix: { digits: number; hourlyQuota: number; minVolume: number; minConversion: number };
-  /** Price of one SMS per destination country (`*` for the rest), in one currency, for the spend metric. */
+  /** Price of one SMS per destination country (`*` for the rest), in one currency, for the spend metric and budget. */
   prices: Record<string, number>;
+  /** Spend per hour, in the prices' currency, past which no code is sent (null: no spend budget). */
+  hourlySpendBudget: number | null;
   /** Codes sent per hour across all users before SMS stops (toll-fraud circuit breaker). */
   hourlyBudget: number;
   vonage: { apiKey: string; apiSecret: string; from: string; restHost: string; signatureSecret: string | null };
@@ -152,6 +154,7 @@ const envSchema = z.object({
   SMS_ENROLMENT_HOURLY_BUDGET: z.coerce.number().int().min(1).max(10_000_000).optional(),
   SMS_PER_NUMBER_HOURLY_CAP: z.coerce.number().int().min(1).max(1000).optional(),
   SMS_PRICES: optionalString,
+  SMS_HOURLY_SPEND_BUDGET: z.coerce.number().positive().max(1_000_000).optional(),
   SMS_PREFIX_DIGITS: z.coerce.number().int().min(4).max(10).optional(),
   SMS_PREFIX_HOURLY_QUOTA: z.coerce.number().int().min(1).max(10_000_000).optional(),
   SMS_PREFIX_MIN_VOLUME: z.coerce.number().int().min(5).max(1_000_000).optional(),
@@ -336,6 +339,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         minConversion: e.SMS_PREFIX_MIN_CONVERSION ?? 0.2,
       },
       prices: smsPrices,
+      hourlySpendBudget: e.SMS_HOURLY_SPEND_BUDGET ?? null,
     },
     webauthn: {
       rpId: e.WEBAUTHN_RP_ID ?? 'localhost',

@@ -29,7 +29,13 @@ const GLOBAL_KEYS: Record<SmsBudget, string[]> = {
   new: Array.from({ length: GLOBAL_SHARDS }, (_, i) => `sms:enrol:${i}`),
 };
 
-export type CapReservation = { ok: true } | { ok: false; refusedBy: 'user' | 'destination' | 'global' | 'prefix'; sentLastHour: number };
+const SPEND_KEYS = Array.from({ length: GLOBAL_SHARDS }, (_, i) => `sms:spend:${i}`);
+/** Spend is counted in ten-thousandths of the price table's currency, so prices like 0.0079 stay whole numbers. */
+export const SPEND_UNITS = 10_000;
+
+export type CapReservation =
+  | { ok: true }
+  | { ok: false; refusedBy: 'user' | 'destination' | 'global' | 'prefix' | 'spend'; sentLastHour: number };
 
 /**
  * Hourly SMS send caps per user, per destination number and for everyone
@@ -64,6 +70,8 @@ export class SendCapsService {
       /** The number's prefix (conversion tracking) and its hourly quota. */
       prefix: string;
       perPrefix: number;
+      /** The hourly spend budget and this send's price (SMS_PRICES), when a budget is set. */
+      spend?: { price: number; budget: number };
     },
     then?: (offset: number, when: string) => { text: string; values: unknown[] },
   ): Promise<CapReservation> {
@@ -77,6 +85,15 @@ export class SendCapsService {
     // Groups: 0 the user, 1 the number, 2 everyone (all shards together), 3 the number's prefix.
     const read = [{ ...user, group: 0 }, { ...destination, group: 1 }, ...shards.map((s) => ({ ...s, group: 2 })), { ...prefix, group: 3 }];
     const limits = [input.perUser, input.perDestination, input.global, input.perPrefix];
+    let spendShards: CounterWindow[] = [];
+    // Group 4: the hour's spend, each send weighted by its price.
+    const weight = input.spend ? Math.max(1, Math.round(input.spend.price * SPEND_UNITS)) : 0;
+    if (input.spend) {
+      spendShards = SPEND_KEYS.map((key) => ({ ...windowOf(key, now, GLOBAL_BUCKET_MS), weight }));
+      hit.push(spendShards[randomInt(GLOBAL_SHARDS)]!);
+      read.push(...spendShards.map((s) => ({ ...s, group: 4 })));
+      limits.push(Math.round(input.spend.budget * SPEND_UNITS));
+    }
     const { totals, within } = await this.counters.hitAndRead(this.db, hit, read, limits, then);
     if (within) return { ok: true };
     // Refused (`then` wrote nothing): which cap, from the totals, each of which includes this send.
@@ -84,8 +101,11 @@ export class SendCapsService {
     const sentToDestination = totals.get(destination.key) ?? 0;
     const sentByEveryone = shards.reduce((sum, s) => sum + (totals.get(s.key) ?? 0), 0);
     const sentToPrefix = totals.get(prefix.key) ?? 0;
+    const spent = spendShards.reduce((sum, s) => sum + (totals.get(s.key) ?? 0), 0);
     const refusal: CapReservation =
-      sentToPrefix > input.perPrefix
+      input.spend && spent > Math.round(input.spend.budget * SPEND_UNITS)
+        ? { ok: false, refusedBy: 'spend', sentLastHour: (spent - weight) / SPEND_UNITS }
+        : sentToPrefix > input.perPrefix
         ? { ok: false, refusedBy: 'prefix', sentLastHour: sentToPrefix - 1 }
         : sentByUser > input.perUser
         ? { ok: false, refusedBy: 'user', sentLastHour: sentByUser - 1 }

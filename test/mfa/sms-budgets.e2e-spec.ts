@@ -98,3 +98,36 @@ describe('per-number cap', () => {
     }
   }, 180_000);
 });
+
+describe('spend budget from the price table', () => {
+  it('stops sending once the hour’s spend reaches SMS_HOURLY_SPEND_BUDGET, alerts, and counts the spend per country', async () => {
+    const sink = await startAlertSink();
+    const t = await startSmsTestApp({ env: { SMS_PRICES: 'GB:0.04,*:0.1', SMS_HOURLY_SPEND_BUDGET: '0.2', ALERT_WEBHOOK_URL: sink.url } });
+    try {
+      const metric = async () => {
+        const text = await (await fetch(`${t.url}/metrics`)).text();
+        return Number(/^sesame_sms_spend_total\{provider="vonage",country="GB"\} ([\d.]+)/m.exec(text)?.[1] ?? 0);
+      };
+      const before = await metric();
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const token = (await registerAndLogin(t, `spender${i}@example.com`)).accessToken;
+        statuses.push((await t.post('/me/mfa/factors/sms', { phone: nextPhone() }, token)).status);
+      }
+      // 0.04 a code: five codes make 0.20.
+      expect(statuses).toEqual([201, 201, 201, 201, 201, 429, 429, 429]);
+      expect(t.vonage.messages).toHaveLength(5);
+      expect((await metric()) - before).toBeCloseTo(0.2, 6);
+      expect(sink.alerts.filter((a) => a.kind === 'sms_spend_budget_exhausted')).toEqual([
+        expect.objectContaining({ details: { spentLastHour: 0.2, budget: 0.2 } }),
+      ]);
+      // The refused sends gave their price back: an hour later the budget is whole again.
+      t.clock.advance(3601);
+      const token = (await registerAndLogin(t, 'spender-later@example.com')).accessToken;
+      expect((await t.post('/me/mfa/factors/sms', { phone: nextPhone() }, token)).status).toBe(201);
+    } finally {
+      await t.close();
+      await sink.close();
+    }
+  });
+});

@@ -149,7 +149,7 @@ export class SmsChallengeService implements OnModuleInit {
     try {
       // The caps are reserved and, within them, the challenge and its SMS stored: one statement.
       const store = this.challenges.insertWithOutbox(challenge, (offset, when) => outboxInsert(message, offset, when));
-      await this.reserveSend(policy, purpose, binding.userId, e164, challenge.destinationPrefix!, store);
+      await this.reserveSend(policy, purpose, binding.userId, e164, challenge.destinationPrefix!, factor.phoneCountry ?? '', store);
     } catch (error) {
       this.delivery.discard(message);
       // The factor is gone: a concurrent enrolment of the same user replaced this pending one.
@@ -188,7 +188,7 @@ export class SmsChallengeService implements OnModuleInit {
     this.assertCountryAllowed(policy, factor);
     const prefix = this.conversion.prefixOf(e164);
     await this.assertPrefixOpen(prefix);
-    await this.reserveSend(policy, challenge.purpose, binding.userId, e164, prefix);
+    await this.reserveSend(policy, challenge.purpose, binding.userId, e164, prefix, factor.phoneCountry ?? '');
 
     const code = generateOtpCode(challenge.codeLength);
     const message = this.prepare(challenge.id, factor, e164, code, policy, context);
@@ -310,6 +310,13 @@ export class SmsChallengeService implements OnModuleInit {
     return challenge;
   }
 
+  /** The spend budget and this destination's price, when a budget is set (SMS_HOURLY_SPEND_BUDGET, SMS_PRICES). */
+  private spendOf(country: string): { spend?: { price: number; budget: number } } {
+    const { hourlySpendBudget, prices } = this.config.sms;
+    const price = prices[country] ?? prices['*'];
+    return hourlySpendBudget !== null && price !== undefined ? { spend: { price, budget: hourlySpendBudget } } : {};
+  }
+
   /** A prefix blocked for pumping gets no code, whoever asks (security.md: SMS abuse). */
   private async assertPrefixOpen(prefix: string): Promise<void> {
     if (!(await this.conversion.isBlocked(prefix))) return;
@@ -334,6 +341,7 @@ export class SmsChallengeService implements OnModuleInit {
     userId: string,
     e164: string,
     prefix: string,
+    country: string,
     then?: (offset: number, when: string) => { text: string; values: unknown[] },
   ): Promise<void> {
     // An enrolment's number is not verified yet: its codes come out of the new-number budget.
@@ -349,11 +357,24 @@ export class SmsChallengeService implements OnModuleInit {
         budget,
         prefix,
         perPrefix: this.sms.prefix.hourlyQuota,
+        ...this.spendOf(country),
       },
       then,
     );
     if (reservation.ok) return;
-    smsRefusalsTotal.inc({ cap: reservation.refusedBy === 'global' ? `${budget}_numbers_budget` : reservation.refusedBy });
+    smsRefusalsTotal.inc({
+      cap: reservation.refusedBy === 'global' ? `${budget}_numbers_budget` : reservation.refusedBy === 'spend' ? 'spend_budget' : reservation.refusedBy,
+    });
+    if (reservation.refusedBy === 'spend') {
+      await this.alerts.raise('sms_spend_budget_exhausted', 'SMS spend budget reached: codes are no longer sent', {
+        spentLastHour: reservation.sentLastHour,
+        budget: this.sms.hourlySpendBudget ?? 0,
+      });
+      throw new MfaException('RATE_LIMITED', {
+        detail: 'Codes by SMS are temporarily unavailable. Use another factor or try again later.',
+        headers: retryAfter(600),
+      });
+    }
     if (reservation.refusedBy === 'global' && budget === 'new') {
       // Logins are unaffected: their budget is counted apart (issue: an enrolment flood cannot stop logins).
       await this.alerts.raise('sms_enrolment_budget_exhausted', 'SMS budget for new numbers reached: enrolments by SMS are paused', {
