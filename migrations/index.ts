@@ -7,6 +7,9 @@ import { SmsBudgetIndex1795875000000 } from './1795875000000-SmsBudgetIndex.js';
 import { AtomicCounters1795876000000 } from './1795876000000-AtomicCounters.js';
 import { SupersededCodeHash1795877000000 } from './1795877000000-SupersededCodeHash.js';
 import { PasswordAttemptBudgets1795878000000 } from './1795878000000-PasswordAttemptBudgets.js';
+import { UserGroups1796181400000 } from './1796181400000-UserGroups.js';
+import { PolicyVersionRestoredFrom1796181401000 } from './1796181401000-PolicyVersionRestoredFrom.js';
+import { EnrollmentGrace1796181402000 } from './1796181402000-EnrollmentGrace.js';
 
 /**
  * Migrations in the order they run (TypeORM also orders them by the
@@ -23,4 +26,7 @@ export const MIGRATIONS: Function[] = [
   AtomicCounters1795876000000,
   SupersededCodeHash1795877000000,
   PasswordAttemptBudgets1795878000000,
+  UserGroups1796181400000,
+  PolicyVersionRestoredFrom1796181401000,
+  EnrollmentGrace1796181402000,
 ];

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '../vocabulary/access.decorators.js';
 import type { AccessPrincipal } from '../vocabulary/principal.js';
@@ -7,8 +7,8 @@ import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
 import { UuidParam } from '../common/http/uuid-param.js';
 import { MfaException } from '../mfa/mfa.exception.js';
 import { AdminUsersService } from './admin-users.service.js';
-import { UserDetailsDto, UserPageDto } from './dto/admin-responses.dto.js';
-import { UserSearchDto } from './dto/admin-users.dto.js';
+import { UserDetailsDto, UserGroupsResponseDto, UserPageDto } from './dto/admin-responses.dto.js';
+import { UserGroupsDto, UserSearchDto } from './dto/admin-users.dto.js';
 
 /** Helping users: reading needs an aal2 admin; every change also needs a recent second factor. */
 const noSuchUser = () => new CommonException('NOT_FOUND', { detail: 'No such user.' });
@@ -34,6 +34,18 @@ export class AdminUsersController {
   @ApiOkResponse({ type: UserDetailsDto, description: 'The user' })
   details(@UuidParam('id', noSuchUser) id: string) {
     return this.admin.details(id);
+  }
+
+  @Put(':id/groups')
+  @Authenticated({ aal: 2, roles: ['admin'], stepUp: true })
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Replace a user's groups",
+    description: 'MFA policy rules can match on groups; the change applies from the next request of the user (audited).',
+  })
+  @ApiOkResponse({ type: UserGroupsResponseDto, description: 'The user and their groups now' })
+  setGroups(@Param('id') id: string, @Body() body: UserGroupsDto, @CurrentPrincipal() admin: AccessPrincipal, @ReqMeta() meta: RequestMeta) {
+    return this.admin.setGroups(id, body.groups, admin.userId, meta);
   }
 
   @Post(':id/mfa/reset')

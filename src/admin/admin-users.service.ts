@@ -69,6 +69,7 @@ export class AdminUsersService {
       id: user.id,
       email: user.email,
       roles: user.roles,
+      groups: user.groups,
       createdAt: user.createdAt.toISOString(),
       factors: factors.map(toFactorView),
       lock: { locked: lock.locked || lock.retryAfterSeconds > 0, failedAttemptsLastHour: lock.failures, retryAfterSeconds: Math.ceil(lock.retryAfterSeconds) },
@@ -85,6 +86,16 @@ export class AdminUsersService {
           userAgent: s.userAgent,
         })),
     };
+  }
+
+  async setGroups(userId: string, groups: string[], actorId: string, meta: RequestMeta): Promise<{ id: string; groups: string[] }> {
+    const user = await this.requireUser(userId);
+    const sorted = [...new Set(groups)].sort();
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(User, { id: user.id }, { groups: sorted });
+      await this.audit.record({ type: 'admin.user.groups.changed', userId: user.id, actorId, meta, metadata: { from: user.groups, to: sorted } }, manager);
+    });
+    return { id: user.id, groups: sorted };
   }
 
   async resetMfa(userId: string, actorId: string, meta: RequestMeta): Promise<void> {

@@ -30,10 +30,13 @@ export type AuditEventType =
   | 'mfa.recovery_codes.generated'
   | 'mfa.step_up.completed'
   | 'mfa.policy.changed'
+  | 'mfa.policy.rolled_back'
+  | 'mfa.enrollment.deadline_notice'
   | 'admin.mfa.reset'
   | 'admin.factor.removed'
   | 'admin.user.unlocked'
   | 'admin.sessions.revoked'
+  | 'admin.user.groups.changed'
   | 'admin.created';
 
 export interface AuditRecord {

@@ -10,6 +10,7 @@ import { WebauthnCredential } from '../mfa/factors/webauthn/webauthn-credential.
 import { Factor } from '../mfa/factor.entity.js';
 import { MfaFailure } from '../mfa/mfa-failure.entity.js';
 import { MfaAttemptBudget } from '../mfa/mfa-attempt-budget.entity.js';
+import { EnrollmentGraceRow } from '../mfa/enrollment-grace.entity.js';
 import { RateCounter } from '../common/rate-counter.entity.js';
 import { PasswordAttemptBudget } from '../login/password-attempt-budget.entity.js';
 import { MfaPolicyVersion } from '../policy/mfa-policy-version.entity.js';
@@ -38,4 +39,5 @@ export const ENTITIES = [
   MfaAttemptBudget,
   RateCounter,
   PasswordAttemptBudget,
+  EnrollmentGraceRow,
 ];

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath, refs } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
-import { MfaEnrollmentRequiredResponseDto, MfaRequiredResponseDto, RegisteredUserDto, StepUpResponseDto, TokensResponseDto } from '../auth/dto/auth-responses.dto.js';
+import { LoginTokensResponseDto, MfaEnrollmentRequiredResponseDto, MfaRequiredResponseDto, RegisteredUserDto, StepUpResponseDto } from '../auth/dto/auth-responses.dto.js';
 import { LoginDto, RegisterDto } from '../auth/dto/auth.dto.js';
 import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
 import { ApiProblems } from '../common/openapi/api-problems.decorator.js';
@@ -36,15 +36,15 @@ export class LoginController {
   @HttpCode(200)
   @Throttle({ default: { limit: 20, ttl: 60_000 } })
   @ApiOperation({ summary: 'Password login: tokens, or an mfaToken for the second factor' })
-  @ApiExtraModels(TokensResponseDto, MfaRequiredResponseDto, MfaEnrollmentRequiredResponseDto)
+  @ApiExtraModels(LoginTokensResponseDto, MfaRequiredResponseDto, MfaEnrollmentRequiredResponseDto)
   @ApiOkResponse({
     description: 'Tokens (`authenticated`), or a single-use mfaToken: `mfa_required` (complete a listed factor) or `mfa_enrollment_required` (enrol a first factor)',
     schema: {
-      oneOf: refs(TokensResponseDto, MfaRequiredResponseDto, MfaEnrollmentRequiredResponseDto),
+      oneOf: refs(LoginTokensResponseDto, MfaRequiredResponseDto, MfaEnrollmentRequiredResponseDto),
       discriminator: {
         propertyName: 'status',
         mapping: {
-          authenticated: getSchemaPath(TokensResponseDto),
+          authenticated: getSchemaPath(LoginTokensResponseDto),
           mfa_required: getSchemaPath(MfaRequiredResponseDto),
           mfa_enrollment_required: getSchemaPath(MfaEnrollmentRequiredResponseDto),
         },
@@ -63,6 +63,6 @@ export class LoginController {
   @ApiOperation({ summary: 'Start a second-factor check that upgrades this session' })
   @ApiOkResponse({ type: StepUpResponseDto, description: 'An mfaToken for /auth/mfa/challenges and /auth/mfa/verify' })
   stepUp(@CurrentPrincipal() principal: AccessPrincipal) {
-    return this.flow.startStepUp(principal.userId, principal.sessionId);
+    return this.flow.startStepUp(principal.user, principal.sessionId);
   }
 }

@@ -5,9 +5,12 @@ import { Database } from '../database/database.js';
 import { SecretsService } from '../common/crypto/secrets.service.js';
 import { CommonException } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
-import { decideLogin } from '../mfa/assurance.js';
+import { forecastLogin, hasGrace, loginNotice, withGrace, type LoginNotice } from '../mfa/assurance.js';
+import { EnrollmentGraceService } from '../mfa/enrollment-grace.service.js';
 import { FactorDirectory, type FactorSummary } from '../mfa/factor-directory.js';
 import { PolicyService } from '../policy/policy.service.js';
+import { effectiveRuleFor } from '../policy/policy-rules.js';
+import type { UserProfile } from '../vocabulary/principal.js';
 import { LoginAttemptsService } from '../sessions/login-attempts.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { TokenService, type TokensResponse } from '../tokens/token.service.js';
@@ -18,8 +21,8 @@ import { LoginException } from './login.exception.js';
 import { PasswordAttemptsRepository } from './password-attempts.repository.js';
 
 export type LoginResponse =
-  | TokensResponse
-  | { status: 'mfa_required'; mfaToken: string; expiresIn: number; factors: FactorSummary[]; notice?: 'FACTOR_NO_LONGER_ALLOWED'; allowedFactors?: FactorType[] }
+  | (TokensResponse & { mfaEnrollmentDueAt?: string; mfaEnrollmentLoginsRemaining?: number })
+  | { status: 'mfa_required'; mfaToken: string; expiresIn: number; factors: FactorSummary[]; notice?: LoginNotice; allowedFactors?: FactorType[] }
   | { status: 'mfa_enrollment_required'; mfaToken: string; expiresIn: number; allowedFactors: FactorType[] };
 
 /** The login flow: password, then (when the assurance function says so) an mfaToken for the second factor, or tokens. */
@@ -46,6 +49,7 @@ export class LoginService {
     private readonly db: Database,
     private readonly secrets: SecretsService,
     private readonly passwordAttempts: PasswordAttemptsRepository,
+    private readonly grace: EnrollmentGraceService,
   ) {}
 
   async login(email: string, password: string, meta: RequestMeta): Promise<LoginResponse> {
@@ -74,12 +78,28 @@ export class LoginService {
     await this.passwordAttempts.clear(this.db, emailHash);
     const policy = await this.policy.current();
     const factors = await this.factors.listActive(user.id);
-    const outcome = decideLogin(policy, user, factors.map((f) => f.type));
+    let forecast = forecastLogin(policy, user, factors.map((f) => f.type));
+    // Only a user asked to enrol under a rule with a grace period costs this statement.
+    if (hasGrace(forecast)) forecast = withGrace(forecast, await this.grace.recordLogin(user.id), this.clock.now());
+    const { outcome } = forecast;
     switch (outcome.status) {
       case 'authenticated': {
         const { session, refreshToken } = await this.sessions.create({ userId: user.id, amr: ['pwd'], authTime: this.clock.now(), meta });
-        await this.audit.record({ type: 'login.succeeded', userId: user.id, meta, metadata: { aal: session.aal, amr: session.amr } });
-        return this.tokens.tokensFor(user, session, refreshToken);
+        const due = outcome.enrollmentDue;
+        await this.audit.record({
+          type: 'login.succeeded',
+          userId: user.id,
+          meta,
+          metadata: { aal: session.aal, amr: session.amr, ...(due ? { enrollmentGrace: true } : {}) },
+        });
+        const tokens = await this.tokens.tokensFor(user, session, refreshToken);
+        if (!due) return tokens;
+        // MFA is required of this user, who is still in the grace period to enrol a factor.
+        return {
+          ...tokens,
+          ...(due.dueAt ? { mfaEnrollmentDueAt: due.dueAt.toISOString() } : {}),
+          ...(due.loginsRemaining !== null ? { mfaEnrollmentLoginsRemaining: due.loginsRemaining } : {}),
+        };
       }
       case 'mfa_required': {
         const mfaToken = await this.startAttempt(user.id, 'login', null, policy.mfaTokenTtlSeconds);
@@ -88,8 +108,8 @@ export class LoginService {
           mfaToken,
           expiresIn: policy.mfaTokenTtlSeconds,
           factors: factors.filter((f) => outcome.factorTypes.includes(f.type)),
-          // The factors listed are no longer allowed: they work until the user enrols one of these.
-          ...(outcome.grandfathered ? { notice: 'FACTOR_NO_LONGER_ALLOWED' as const, allowedFactors: policy.allowedFactors.filter((t) => t !== 'recovery_code') } : {}),
+          // The factors listed are no longer allowed, or fewer than the rule asks for: the user is told what to enrol.
+          ...loginNotice(forecast),
         };
       }
       case 'mfa_enrollment_required': {
@@ -100,9 +120,11 @@ export class LoginService {
   }
 
   /** Step-up: an mfaToken bound to the caller's own session, which a verified factor then upgrades. */
-  async startStepUp(userId: string, sessionId: string): Promise<{ mfaToken: string; expiresIn: number; factors: FactorSummary[] }> {
+  async startStepUp(user: UserProfile, sessionId: string): Promise<{ mfaToken: string; expiresIn: number; factors: FactorSummary[] }> {
+    const userId = user.id;
     const policy = await this.policy.current();
-    const factors = (await this.factors.listActive(userId)).filter((f) => policy.allowedFactors.includes(f.type));
+    const rule = effectiveRuleFor(policy, user);
+    const factors = (await this.factors.listActive(userId)).filter((f) => rule.allowedFactors.includes(f.type));
     const mfaToken = await this.startAttempt(userId, 'step_up', sessionId, policy.mfaTokenTtlSeconds);
     return { mfaToken, expiresIn: policy.mfaTokenTtlSeconds, factors };
   }

@@ -1,6 +1,6 @@
 import { DEFAULT_MFA_POLICY, type MfaPolicy } from '../policy/mfa-policy.js';
 import { assuranceOf, isFreshEnough, type Amr } from '../vocabulary/assurance.js';
-import { decideLogin, mfaRequiredFor } from './assurance.js';
+import { decideLogin, forecastLogin, graceStanding, mfaRequiredFor, nextGraceRecord, withGrace } from './assurance.js';
 import { FACTOR_TYPES, type FactorType } from '../vocabulary/factor-type.js';
 
 const policy = (overrides: Partial<MfaPolicy> = {}): MfaPolicy => ({ ...DEFAULT_MFA_POLICY, ...overrides });
@@ -86,5 +86,46 @@ describe('isFreshEnough', () => {
   it('accepts an authentication inside the window and refuses one outside', () => {
     expect(isFreshEnough(new Date('2026-01-01T00:00:00Z'), now, 900)).toBe(true);
     expect(isFreshEnough(new Date('2025-12-31T23:59:59Z'), now, 900)).toBe(false);
+  });
+});
+
+describe('graceStanding', () => {
+  const start = new Date('2026-12-01T10:00:00Z');
+  const day = (n: number) => new Date(start.getTime() + n * 86_400_000);
+
+  it('7 days: inside on days 0 to 6, over on day 7, with the deadline named', () => {
+    for (let n = 0; n < 7; n++) {
+      expect(graceStanding({ days: 7 }, { startedAt: start, logins: n + 1 }, day(n))).toEqual({ dueAt: day(7), loginsRemaining: null });
+    }
+    expect(graceStanding({ days: 7 }, { startedAt: start, logins: 8 }, new Date(day(7).getTime() - 1))).not.toBeNull();
+    expect(graceStanding({ days: 7 }, { startedAt: start, logins: 8 }, day(7))).toBeNull();
+  });
+  it('3 logins: the first three are inside, the fourth is not', () => {
+    expect([1, 2, 3, 4].map((logins) => graceStanding({ logins: 3 }, { startedAt: start, logins }, day(30))?.loginsRemaining ?? null)).toEqual([2, 1, 0, null]);
+  });
+  it('days and logins: whichever ends first', () => {
+    expect(graceStanding({ days: 7, logins: 2 }, { startedAt: start, logins: 3 }, day(1))).toBeNull();
+    expect(graceStanding({ days: 1, logins: 10 }, { startedAt: start, logins: 2 }, day(1))).toBeNull();
+    expect(graceStanding({ days: 7, logins: 2 }, { startedAt: start, logins: 2 }, day(6))).toEqual({ dueAt: day(7), loginsRemaining: 0 });
+  });
+});
+
+describe('withGrace', () => {
+  const rule = { ...DEFAULT_MFA_POLICY, mode: 'required' as const, requiredRoles: [], rules: undefined };
+  const now = new Date('2026-12-01T10:00:00Z');
+  it('turns an enrolment answer into authenticated while the grace lasts', () => {
+    const p = { ...rule, enrollmentGrace: { days: 7 } };
+    const forecast = forecastLogin(p, { id: 'u', roles: [], groups: [] }, []);
+    expect(withGrace(forecast, nextGraceRecord(null, now), now).outcome).toEqual({
+      status: 'authenticated',
+      enrollmentDue: { dueAt: new Date(now.getTime() + 7 * 86_400_000), loginsRemaining: null },
+    });
+  });
+  it('leaves every other answer alone, and enrolment when the rule grants no grace', () => {
+    const graced = { ...rule, enrollmentGrace: { logins: 5 } };
+    const withFactor = forecastLogin(graced, { id: 'u', roles: [], groups: [] }, ['sms']);
+    expect(withGrace(withFactor, nextGraceRecord(null, now), now)).toBe(withFactor);
+    const none = forecastLogin(rule, { id: 'u', roles: [], groups: [] }, []);
+    expect(withGrace(none, nextGraceRecord(null, now), now).outcome.status).toBe('mfa_enrollment_required');
   });
 });

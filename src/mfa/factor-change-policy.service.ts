@@ -7,7 +7,7 @@ import type { FactorType } from '../vocabulary/factor-type.js';
 import { MfaException } from './mfa.exception.js';
 import { MfaFactorsService } from './mfa-factors.service.js';
 import { Database, type Sql, type Tx } from '../database/database.js';
-import type { MfaPolicy } from '../policy/mfa-policy.js';
+import type { EffectiveRule } from '../policy/policy-rules.js';
 import type { Factor } from './factor.entity.js';
 import { FactorsRepository } from './factors.repository.js';
 
@@ -31,13 +31,13 @@ export class FactorChangePolicyService {
   ) {}
 
   async assertMayEnrol(principal: AccessPrincipal | MfaPrincipal, type: FactorType): Promise<void> {
-    const policy = await this.policy.current();
-    if (!policy.allowedFactors.includes(type)) throw new MfaException('MFA_FACTOR_NOT_ALLOWED');
+    const rule = await this.policy.ruleFor(principal.user);
+    if (!rule.allowedFactors.includes(type)) throw new MfaException('MFA_FACTOR_NOT_ALLOWED');
     await this.assertMayChange(principal);
   }
 
   async assertMayChange(principal: AccessPrincipal | MfaPrincipal, sql: Sql = this.db): Promise<void> {
-    this.assertMayChangeWith(principal, await this.factors.countActive(principal.userId, sql), await this.policy.current());
+    this.assertMayChangeWith(principal, await this.factors.countActive(principal.userId, sql), await this.policy.ruleFor(principal.user));
   }
 
   /**
@@ -54,18 +54,18 @@ export class FactorChangePolicyService {
       throw new MfaException('NOT_FOUND', { detail: 'No such factor: a pending factor must be activated within 10 minutes.' });
     }
     const active = all.filter((f) => f.status === 'active').length;
-    this.assertMayChangeWith(principal, active, await this.policy.current());
+    this.assertMayChangeWith(principal, active, await this.policy.ruleFor(principal.user));
     return { first: active === 0 };
   }
 
-  private assertMayChangeWith(principal: AccessPrincipal | MfaPrincipal, active: number, policy: MfaPolicy): void {
+  private assertMayChangeWith(principal: AccessPrincipal | MfaPrincipal, active: number, rule: EffectiveRule): void {
     if (principal.kind === 'mfa') {
       // The enrolment token may set up exactly one first factor, nothing else.
       if (principal.purpose !== 'enroll' || active > 0) throw new MfaException('STEP_UP_REQUIRED');
       return;
     }
     if (active === 0) return;
-    if (principal.aal !== 'aal2' || !isFreshEnough(principal.authTime, this.clock.now(), policy.stepUpMaxAgeSeconds)) {
+    if (principal.aal !== 'aal2' || !isFreshEnough(principal.authTime, this.clock.now(), rule.stepUpMaxAgeSeconds)) {
       throw new MfaException('STEP_UP_REQUIRED', { detail: 'Confirm with a second factor first (POST /auth/step-up).' });
     }
   }

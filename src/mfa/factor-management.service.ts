@@ -60,15 +60,15 @@ export class FactorManagementService {
     const user = await this.users.findById(userId);
     const factor = await this.factors.findOwned(userId, factorId);
     if (!user || !factor) throw new MfaException('NOT_FOUND', { detail: 'No such factor.' });
-    const policy = await this.policy.current();
+    const rule = await this.policy.ruleFor(user);
     await this.db.transaction(async (tx) => {
       // Lock the user's factors so two concurrent removals cannot both pass the last-factor check.
       const all = await this.repository.listForUser(tx, userId, { lock: true });
       const remainingLoginFactors = all.filter(
-        (f) => f.id !== factor.id && f.status === 'active' && f.type !== 'recovery_code' && policy.allowedFactors.includes(f.type),
+        (f) => f.id !== factor.id && f.status === 'active' && f.type !== 'recovery_code' && rule.allowedFactors.includes(f.type),
       );
       const removingALoginFactor = factor.status === 'active' && factor.type !== 'recovery_code';
-      if (removingALoginFactor && remainingLoginFactors.length === 0 && mfaRequiredFor(policy, user.roles) && !context.actorId) {
+      if (removingALoginFactor && remainingLoginFactors.length === 0 && mfaRequiredFor(rule, user.roles) && !context.actorId) {
         throw new MfaException('CONFLICT', {
           detail: 'This is your last second factor and the MFA policy requires one. Add another factor first.',
         });

@@ -52,6 +52,16 @@ export class FactorsRepository {
     return rows.map(toFactor);
   }
 
+  /** The types of the active factors of each of these users, one entry per factor (users without any are absent). */
+  async activeTypesOf(sql: Sql, userIds: readonly string[]): Promise<Map<string, Factor['type'][]>> {
+    const rows = await sql.query<{ user_id: string; types: Factor['type'][] }>(
+      `SELECT user_id, array_agg(type ORDER BY type) AS types FROM mfa_factors
+        WHERE user_id = ANY($1::uuid[]) AND status = 'active' GROUP BY user_id`,
+      [userIds],
+    );
+    return new Map(rows.map((row) => [row.user_id, row.types]));
+  }
+
   async countActive(sql: Sql, userId: string): Promise<number> {
     const [row] = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM mfa_factors WHERE user_id = $1 AND status = 'active'`, [userId]);
     return row?.n ?? 0;

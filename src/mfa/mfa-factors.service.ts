@@ -54,6 +54,10 @@ export class MfaFactorsService extends FactorDirectory {
     return this.repository.listForUser(sql, userId);
   }
 
+  activeTypesOf(userIds: readonly string[], sql: Sql = this.db): Promise<Map<string, FactorType[]>> {
+    return this.repository.activeTypesOf(sql, userIds);
+  }
+
   countActive(userId: string, sql: Sql = this.db): Promise<number> {
     return this.repository.countActive(sql, userId);
   }

@@ -9,6 +9,8 @@ import { AccountLimitService } from './account-limit.service.js';
 import { FactorChangePolicyService } from './factor-change-policy.service.js';
 import { FactorManagementService } from './factor-management.service.js';
 import { FactorDirectory } from './factor-directory.js';
+import { EnrollmentGraceRepository } from './enrollment-grace.repository.js';
+import { EnrollmentGraceService } from './enrollment-grace.service.js';
 import { FactorRegistry } from './factor-registry.js';
 import { SmsChallengeService } from './factors/sms/sms-challenge.service.js';
 import { SmsEnrolmentService } from './factors/sms/sms-enrolment.service.js';
@@ -55,6 +57,8 @@ export class MfaModule {
       controllers: [MeFactorsController, SmsEnrolmentController, SmsResendController, TotpEnrolmentController, RecoveryCodesController, WebauthnEnrolmentController],
       providers: [
         FactorsRepository,
+        EnrollmentGraceRepository,
+        EnrollmentGraceService,
         SmsChallengesRepository,
         AttemptBudgetRepository,
         MfaFactorsService,
@@ -79,7 +83,7 @@ export class MfaModule {
         WebauthnRegistrationService,
         WebauthnFactor,
       ],
-      exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService],
+      exports: [MfaService, FactorDirectory, MfaFactorsService, FactorChangePolicyService, FactorManagementService, AccountLimitService, EnrollmentGraceService],
     };
     MfaModule.registered.set(runtime, module);
     return module;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { SessionUpgradeService } from '../sessions/session-upgrade.service.js';
 import { type TokensResponse } from '../tokens/token.service.js';
-import type { AccessPrincipal, MfaPrincipal } from '../vocabulary/principal.js';
+import type { AccessPrincipal, MfaPrincipal, UserProfile } from '../vocabulary/principal.js';
 import { validationFailed } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { Database, type Tx } from '../database/database.js';
@@ -37,7 +37,7 @@ export class MfaService {
     const context = contextOf(principal, meta);
     const factor = await this.factors.findOwned(principal.userId, factorId);
     if (!factor || factor.status !== 'active') throw new MfaException('NOT_FOUND', { detail: 'No such factor.' });
-    const grandfathered = await this.assertAllowed(factor.type, principal.userId);
+    const grandfathered = await this.assertAllowed(factor.type, principal.user);
     const handler = this.handler(factor.type);
     if (!handler.startChallenge) {
       throw validationFailed([{ field: 'factorId', message: `a ${factor.type} factor needs no challenge: verify its code directly` }]);
@@ -54,7 +54,7 @@ export class MfaService {
       if (state === 'consumed') throw new MfaException('MFA_CHALLENGE_USED');
       throw new MfaException('MFA_TOKEN_INVALID');
     }
-    const grandfathered = await this.assertAllowed(handler.type, principal.userId);
+    const grandfathered = await this.assertAllowed(handler.type, principal.user);
     const proof = await handler.verify(input, { ...context, grandfathered });
     return this.upgrade(proof, (tx) => this.upgrades.completeSecondFactor(principal, proof.amr, meta, tx));
   }
@@ -143,11 +143,11 @@ export class MfaService {
    * Refuses a factor type the policy does not allow, unless it is one of the
    * user's grandfathered factors (assurance.ts): then it returns true.
    */
-  private async assertAllowed(type: FactorType, userId: string): Promise<boolean> {
-    const policy = await this.policy.current();
-    if (policy.allowedFactors.includes(type)) return false;
-    const active = (await this.factors.listActive(userId)).map((f) => f.type);
-    if (grandfatheredTypes(policy, active).includes(type)) return true;
+  private async assertAllowed(type: FactorType, user: UserProfile): Promise<boolean> {
+    const rule = await this.policy.ruleFor(user);
+    if (rule.allowedFactors.includes(type)) return false;
+    const active = (await this.factors.listActive(user.id)).map((f) => f.type);
+    if (grandfatheredTypes(rule, active).includes(type)) return true;
     throw new MfaException('MFA_FACTOR_NOT_ALLOWED', { detail: 'The MFA policy no longer allows this factor. Use one of your other factors.' });
   }
 }

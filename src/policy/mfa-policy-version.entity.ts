@@ -19,6 +19,10 @@ export class MfaPolicyVersion {
   @Column({ type: 'uuid', name: 'created_by', nullable: true })
   createdBy: string | null;
 
+  /** Set on a version a rollback made: the version whose document it restored. */
+  @Column({ type: 'int', name: 'restored_from', nullable: true })
+  restoredFrom: number | null;
+
   @Column({ type: 'timestamptz', name: 'created_at' })
   createdAt: Date;
 }

@@ -258,3 +258,65 @@ describe('validatePolicyDocument', () => {
     });
   });
 });
+
+describe('validatePolicyDocument: rules', () => {
+  const adminRule = () => ({
+    name: 'admins',
+    match: { roles: ['admin'] },
+    mode: 'required',
+    allowedFactors: ['webauthn', 'totp'],
+    stepUpMaxAgeSeconds: 300,
+  });
+  const withRules = (rules: unknown) => ({ ...validDocument(), rules });
+
+  it('accepts today’s shape without rules and keeps it so (no rules added)', () => {
+    const result = validatePolicyDocument(validDocument());
+    expect(result.ok && 'rules' in result.document).toBe(false);
+  });
+  it('accepts ordered rules matching roles, groups and user ids, with minFactors, round trip', () => {
+    const rules = [
+      adminRule(),
+      { name: 'finance', match: { groups: ['finance', 'ops.eu'], userIds: ['0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87'] }, mode: 'optional', allowedFactors: ['sms', 'totp'], minFactors: 2, stepUpMaxAgeSeconds: 600 },
+    ];
+    expect(validatePolicyDocument(withRules(rules))).toEqual({ ok: true, document: { ...validDocument(), rules } });
+  });
+  it('accepts minFactors on the default rule', () => {
+    expect(validatePolicyDocument({ ...validDocument(), minFactors: 2 }).ok).toBe(true);
+  });
+  it('refuses a rule that matches nobody', () => {
+    expect(errorsOf(withRules([{ ...adminRule(), match: {} }]))).toEqual([
+      { field: 'rules[0].match', message: 'must name at least one role, group or user id (the default rule is the document itself)' },
+    ]);
+  });
+  it('refuses repeated names and the name of the default rule', () => {
+    expect(errorsOf(withRules([adminRule(), adminRule()]))).toEqual([{ field: 'rules[1].name', message: 'is a duplicate' }]);
+    expect(fieldsOf(withRules([{ ...adminRule(), name: 'default' }]))).toEqual(['rules[0].name']);
+  });
+  it('refuses bad entries by path: group names, user ids, factor types, bounds, unknown fields', () => {
+    expect(
+      fieldsOf(
+        withRules([
+          {
+            ...adminRule(),
+            match: { groups: ['Finance'], userIds: ['not-a-uuid'] },
+            allowedFactors: ['email'],
+            stepUpMaxAgeSeconds: 10,
+            minFactors: 4,
+            extra: true,
+          },
+        ]),
+      ).sort(),
+    ).toEqual(
+      ['rules[0].allowedFactors[0]', 'rules[0].extra', 'rules[0].match.groups[0]', 'rules[0].match.userIds[0]', 'rules[0].minFactors', 'rules[0].stepUpMaxAgeSeconds'].sort(),
+    );
+  });
+  it('refuses a missing rule field and a list that is not an array', () => {
+    const { mode: _mode, ...noMode } = adminRule();
+    expect(errorsOf(withRules([noMode]))).toEqual([{ field: 'rules[0].mode', message: 'is required' }]);
+    expect(errorsOf(withRules({}))).toEqual([{ field: 'rules', message: 'must be an array' }]);
+  });
+  it('refuses more than 50 rules', () => {
+    const rules = Array.from({ length: 51 }, (_, i) => ({ ...adminRule(), name: `r${i}` }));
+    expect(errorsOf(withRules(rules))).toEqual([{ field: 'rules', message: 'must have at most 50 entries' }]);
+  });
+});

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { FieldError } from '../common/errors/problem.exception.js';
 import { FACTOR_TYPES, type FactorType } from '../vocabulary/factor-type.js';
 import { isValidIsoCountry } from '../sms/phone-number.js';
+import { isGroupName, MAX_GROUPS_PER_USER } from '../vocabulary/group.js';
+import { DEFAULT_RULE_NAME } from './policy-rules.js';
 import type { MfaPolicy } from './mfa-policy.js';
 
 /** The policy as an admin writes it: everything but the version, which the server assigns. */
@@ -15,6 +17,11 @@ const ROLES = ['admin'] as const satisfies readonly MfaPolicy['requiredRoles'][n
 const ENROLLABLE_FIRST: readonly FactorType[] = ['sms', 'totp', 'webauthn'];
 /** ISO 3166-1 has fewer than 250 officially assigned alpha-2 codes. */
 const MAX_COUNTRIES = 250;
+/** Rules are read top to bottom by an admin and on every login, in memory: a short list. */
+const MAX_RULES = 50;
+/** Explicit user ids are for exceptions; a larger population belongs in a group. */
+const MAX_RULE_USER_IDS = 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** A list of a thousand bad entries gets a readable answer, not a thousand errors. */
 const MAX_ERRORS_PER_LIST = 10;
 
@@ -85,6 +92,76 @@ const smsSchema = z.strictObject(
   { error: requiredOr('must be an object') },
 );
 
+const modeSchema = z.enum(MODES, { error: requiredOr(`must be one of ${MODES.join(', ')}`) });
+const allowedFactorsSchema = distinctList(z.enum(FACTOR_TYPES, { error: `must be one of ${FACTOR_TYPES.join(', ')}` }), { min: 1 }).refine(
+  (factors) => factors.some((factor) => ENROLLABLE_FIRST.includes(factor)),
+  { error: `must include one of ${ENROLLABLE_FIRST.join(', ')}`, when: (payload) => payload.issues.length === 0 },
+);
+const stepUpSchema = integer(60, 86_400);
+const minFactorsSchema = integer(1, 3).optional();
+/** Up to a quarter: a grace period is a deadline, not a way to leave MFA off. */
+const graceSchema = z
+  .strictObject({ days: integer(1, 90).optional(), logins: integer(1, 100).optional() }, { error: requiredOr('must be an object') })
+  .refine((grace) => grace.days !== undefined || grace.logins !== undefined, {
+    error: 'must set days, logins or both',
+    when: (payload) => payload.issues.length === 0,
+  })
+  .optional();
+
+const matchSchema = z
+  .strictObject(
+    {
+      roles: distinctList(z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` })).optional(),
+      groups: distinctList(
+        z.string({ error: 'must be a group name' }).refine(isGroupName, { error: 'must be a group name (a-z, 0-9, . _ -, up to 64)' }),
+        { max: MAX_GROUPS_PER_USER },
+      ).optional(),
+      userIds: distinctList(
+        z.string({ error: 'must be a user id (UUID)' }).regex(UUID, { error: 'must be a user id (UUID)' }),
+        { max: MAX_RULE_USER_IDS },
+      ).optional(),
+    },
+    { error: requiredOr('must be an object') },
+  )
+  .refine((match) => (match.roles?.length ?? 0) + (match.groups?.length ?? 0) + (match.userIds?.length ?? 0) > 0, {
+    error: 'must name at least one role, group or user id (the default rule is the document itself)',
+    when: (payload) => payload.issues.length === 0,
+  });
+
+const ruleSchema = z.strictObject(
+  {
+    name: z
+      .string({ error: requiredOr('must be a string of 1 to 64 characters') })
+      .min(1, { error: 'must be a string of 1 to 64 characters' })
+      .max(64, { error: 'must be a string of 1 to 64 characters' })
+      .refine((name) => name !== DEFAULT_RULE_NAME, { error: `"${DEFAULT_RULE_NAME}" names the document's own rule` }),
+    match: matchSchema,
+    mode: modeSchema,
+    allowedFactors: allowedFactorsSchema,
+    minFactors: minFactorsSchema,
+    stepUpMaxAgeSeconds: stepUpSchema,
+    enrollmentGrace: graceSchema,
+  },
+  { error: 'must be an object' },
+);
+
+/** Names identify a rule in the dry run, the effective policy and the history, so each is used once. */
+const rulesSchema = z
+  .array(ruleSchema, { error: 'must be an array' })
+  .max(MAX_RULES, { error: `must have at most ${entries(MAX_RULES)}` })
+  .check(
+    z.superRefine(
+      (rules, ctx) => {
+        const seen = new Set<string>();
+        rules.forEach((rule, index) => {
+          if (seen.has(rule.name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: 'is a duplicate' });
+          seen.add(rule.name);
+        });
+      },
+      { when: (payload) => payload.issues.length === 0 },
+    ),
+  );
+
 /**
  * A whole policy document: a PUT replaces the policy, so nothing may be
  * missing, and a field the server does not know is refused rather than
@@ -95,15 +172,15 @@ const policyDocumentSchema = z
   .strictObject(
     {
       version: z.unknown().optional(),
-      mode: z.enum(MODES, { error: requiredOr(`must be one of ${MODES.join(', ')}`) }),
+      mode: modeSchema,
       requiredRoles: distinctList(z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` })),
-      allowedFactors: distinctList(z.enum(FACTOR_TYPES, { error: `must be one of ${FACTOR_TYPES.join(', ')}` }), { min: 1 }).refine(
-        (factors) => factors.some((factor) => ENROLLABLE_FIRST.includes(factor)),
-        { error: `must include one of ${ENROLLABLE_FIRST.join(', ')}`, when: (payload) => payload.issues.length === 0 },
-      ),
+      allowedFactors: allowedFactorsSchema,
+      minFactors: minFactorsSchema,
+      enrollmentGrace: graceSchema,
       sms: smsSchema,
-      stepUpMaxAgeSeconds: integer(60, 86_400),
+      stepUpMaxAgeSeconds: stepUpSchema,
       mfaTokenTtlSeconds: integer(60, 900),
+      rules: rulesSchema.optional(),
     },
     { error: 'must be a JSON object' },
   )

@@ -8,7 +8,9 @@ import { Clock } from '../common/clock.js';
 import { validationFailed } from '../common/errors/problem.exception.js';
 import type { RequestMeta } from '../common/http/request-meta.js';
 import { DEFAULT_MFA_POLICY, type MfaPolicy } from './mfa-policy.js';
+import { effectiveRuleFor, type EffectiveRule, type PolicySubject } from './policy-rules.js';
 import { MfaPolicyVersion } from './mfa-policy-version.entity.js';
+import { PolicyException } from './policy.exception.js';
 import { validatePolicyDocument, type MfaPolicyDocument } from './policy-validation.js';
 
 /**
@@ -42,6 +44,29 @@ export interface PolicyVersionRecord {
   createdBy: string | null;
   createdAt: Date;
 }
+
+/** One version as the history route shows it: the document, who wrote it, and what it changed. */
+export interface PolicyVersionDetails {
+  version: number;
+  /** Null for version 0, the built-in default. */
+  createdBy: string | null;
+  createdAt: string | null;
+  /** The version this one was restored from by a rollback, if it was. */
+  restoredFrom: number | null;
+  previousVersion: number | null;
+  /** Against the previous version (empty for version 0). */
+  changes: PolicyChanges;
+  policy: MfaPolicy;
+}
+
+export interface PolicyVersionPage {
+  items: Array<Omit<PolicyVersionDetails, 'policy' | 'previousVersion'>>;
+  /** Pass as `cursor` for older versions; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** `If-Match` on PUT: the version the admin read, which must still be the newest. */
+export type ExpectedVersion = number | 'any';
 
 /** The MFA policy in force: the newest stored version, or the built-in default before any change. */
 @Injectable()
@@ -84,15 +109,105 @@ export class PolicyService implements OnModuleInit, OnModuleDestroy {
     return this.loading;
   }
 
+  /** The rule of the policy in force that applies to this user: in memory, no statement. */
+  async ruleFor(subject: PolicySubject): Promise<EffectiveRule> {
+    return effectiveRuleFor(await this.current(), subject);
+  }
+
   /**
    * Replaces the whole policy (api.md: PUT /admin/mfa/policy). An invalid
    * document is refused with VALIDATION_FAILED and nothing is stored.
    */
-  async replace(input: unknown, actor: { userId: string }, meta: RequestMeta): Promise<MfaPolicy> {
+  async replace(input: unknown, actor: { userId: string }, meta: RequestMeta, expected: ExpectedVersion = 'any'): Promise<MfaPolicy> {
     const result = validatePolicyDocument(input);
     if (!result.ok) throw validationFailed(result.errors);
-    const document = result.document;
+    return this.write(result.document, actor, meta, { expected, restoredFrom: null });
+  }
 
+  /**
+   * Makes a new version whose document is that of `version` (api.md: POST
+   * /admin/mfa/policy/rollback): history is never rewritten, so the rollback
+   * itself is a change with its own version, diff and audit event.
+   */
+  async rollback(version: number, actor: { userId: string }, meta: RequestMeta): Promise<MfaPolicy> {
+    const old = await this.storedDocument(version);
+    if (!old) throw new PolicyException('NOT_FOUND', { detail: `No policy version ${version}.` });
+    return this.write(old, actor, meta, { expected: 'any', restoredFrom: version });
+  }
+
+  /** Versions newest first, `limit` at a time, from before the version named by `cursor`. */
+  async versionsPage(query: { cursor?: string; limit?: number }): Promise<PolicyVersionPage> {
+    const limit = Math.min(Math.max(query.limit ?? 20, 1), MAX_HISTORY);
+    const before = query.cursor === undefined ? null : Number(query.cursor);
+    if (before !== null && !(Number.isSafeInteger(before) && before > 0 && String(before) === query.cursor)) {
+      throw validationFailed([{ field: 'cursor', message: 'must be a cursor from a previous page' }]);
+    }
+    const rows: Array<MfaPolicyVersion & { previous: MfaPolicyVersion['document'] | null }> = await this.versions.manager.query(
+      `SELECT v.version, v.document, v.created_by AS "createdBy", v.created_at AS "createdAt", v.restored_from AS "restoredFrom",
+              (SELECT p.document FROM mfa_policy_versions p WHERE p.version < v.version ORDER BY p.version DESC LIMIT 1) AS previous
+         FROM mfa_policy_versions v
+        WHERE ($1::int IS NULL OR v.version < $1)
+        ORDER BY v.version DESC
+        LIMIT $2`,
+      [before, limit + 1],
+    );
+    const page = rows.slice(0, limit).map((row) => {
+      const { policy: _policy, previousVersion: _previous, ...item } = this.details(row, row.previous);
+      return item;
+    });
+    // Version 0, the built-in default, ends the history.
+    const reachesStart = rows.length <= limit;
+    if (reachesStart) {
+      const { policy: _policy, previousVersion: _previous, ...item } = defaultDetails();
+      page.push(item);
+    }
+    const last = page[page.length - 1];
+    return { items: page, nextCursor: !reachesStart && last ? String(last.version) : null };
+  }
+
+  /** One version with its diff against the one before it. */
+  async versionDetails(version: number): Promise<PolicyVersionDetails> {
+    if (version === 0) return defaultDetails();
+    const rows: Array<MfaPolicyVersion & { previous: MfaPolicyVersion['document'] | null; previousVersion: number | null }> =
+      await this.versions.manager.query(
+        `SELECT v.version, v.document, v.created_by AS "createdBy", v.created_at AS "createdAt", v.restored_from AS "restoredFrom",
+                p.document AS previous, p.version AS "previousVersion"
+           FROM mfa_policy_versions v
+           LEFT JOIN LATERAL (SELECT version, document FROM mfa_policy_versions WHERE version < v.version ORDER BY version DESC LIMIT 1) p ON true
+          WHERE v.version = $1`,
+        [version],
+      );
+    const row = rows[0];
+    if (!row) throw new PolicyException('NOT_FOUND', { detail: `No policy version ${version}.` });
+    return this.details(row, row.previous, row.previousVersion ?? 0);
+  }
+
+  private details(row: MfaPolicyVersion, previous: MfaPolicyVersion['document'] | null, previousVersion = row.version - 1): PolicyVersionDetails {
+    const policy = toPolicy(row);
+    const before = previous ? withoutVersion(toPolicy({ ...row, document: previous })) : withoutVersion(DEFAULT_MFA_POLICY);
+    return {
+      version: row.version,
+      createdBy: row.createdBy,
+      createdAt: new Date(row.createdAt).toISOString(),
+      restoredFrom: row.restoredFrom ?? null,
+      previousVersion: previous ? previousVersion : 0,
+      changes: diffPolicies(before, withoutVersion(policy)),
+      policy,
+    };
+  }
+
+  private async storedDocument(version: number): Promise<MfaPolicyDocument | null> {
+    if (version === 0) return withoutVersion(DEFAULT_MFA_POLICY);
+    const row = await this.versions.findOne({ where: { version } });
+    return row ? row.document : null;
+  }
+
+  private async write(
+    document: MfaPolicyDocument,
+    actor: { userId: string },
+    meta: RequestMeta,
+    options: { expected: ExpectedVersion; restoredFrom: number | null },
+  ): Promise<MfaPolicy> {
     const policy = await this.versions.manager.transaction(async (manager) => {
       // Serialises writers only (readers take a weaker lock and are not blocked), so
       // concurrent changes get consecutive versions, each diffed against the one
@@ -100,22 +215,33 @@ export class PolicyService implements OnModuleInit, OnModuleDestroy {
       await manager.query(`LOCK TABLE "mfa_policy_versions" IN SHARE ROW EXCLUSIVE MODE`);
       const [latest] = await manager.find(MfaPolicyVersion, { order: { version: 'DESC' }, take: 1 });
       const previous = latest ? toPolicy(latest) : DEFAULT_MFA_POLICY;
+      // Checked under the writers' lock, so two admins who read the same version cannot both write over it.
+      if (options.expected !== 'any' && options.expected !== previous.version) {
+        throw new PolicyException('PRECONDITION_FAILED', {
+          detail: `The policy is at version ${previous.version}, not ${options.expected}: read it again and repeat the change.`,
+          extensions: { currentVersion: previous.version },
+        });
+      }
       const row = manager.create(MfaPolicyVersion, {
         version: previous.version + 1,
         document,
+        restoredFrom: options.restoredFrom,
         createdBy: actor.userId,
         createdAt: this.clock.now(),
       });
       await manager.insert(MfaPolicyVersion, row);
       // Delivered to every listening instance when this transaction commits.
       await manager.query(`SELECT pg_notify($1, $2)`, [CHANNEL, String(row.version)]);
+      const changes = diffPolicies(withoutVersion(previous), document);
       await this.audit.record(
-        {
-          type: 'mfa.policy.changed',
-          actorId: actor.userId,
-          meta,
-          metadata: { version: row.version, previousVersion: previous.version, changes: diffPolicies(withoutVersion(previous), document) },
-        },
+        options.restoredFrom === null
+          ? { type: 'mfa.policy.changed', actorId: actor.userId, meta, metadata: { version: row.version, previousVersion: previous.version, changes } }
+          : {
+              type: 'mfa.policy.rolled_back',
+              actorId: actor.userId,
+              meta,
+              metadata: { version: row.version, previousVersion: previous.version, restoredVersion: options.restoredFrom, changes },
+            },
         manager,
       );
       return toPolicy(row);
@@ -217,6 +343,10 @@ function toPolicy(row: MfaPolicyVersion): MfaPolicy {
     ...row.document,
     sms: { ...defaults.sms, ...row.document.sms },
   });
+}
+
+function defaultDetails(): PolicyVersionDetails {
+  return { version: 0, createdBy: null, createdAt: null, restoredFrom: null, previousVersion: null, changes: {}, policy: DEFAULT_MFA_POLICY };
 }
 
 function withoutVersion(policy: MfaPolicy): MfaPolicyDocument {

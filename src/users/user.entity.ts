@@ -17,6 +17,10 @@ export class User {
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   roles: Role[];
 
+  /** Set by admins; MFA policy rules match on them (vocabulary/group.ts says what a name may be). */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  groups: string[];
+
   /** BCP 47 tag used for SMS text; null → the request's Accept-Language. */
   @Column({ type: 'text', nullable: true })
   locale: string | null;

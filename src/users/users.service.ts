@@ -54,6 +54,19 @@ export class UsersService {
     return ok && user ? user : null;
   }
 
+  /** Every user, `limit` at a time in id order after `afterId`: what a policy rule is matched on, nothing more. */
+  async pageForPolicy(afterId: string | null, limit: number): Promise<Array<{ id: string; roles: Role[]; groups: string[] }>> {
+    const query = this.users.createQueryBuilder('u').select(['u.id', 'u.roles', 'u.groups']).orderBy('u.id', 'ASC').limit(limit);
+    if (afterId) query.where('u.id > :afterId', { afterId });
+    return query.getMany();
+  }
+
+  /** These users, with what a policy rule is matched on. */
+  async subjectsOf(ids: readonly string[]): Promise<Array<{ id: string; roles: Role[]; groups: string[] }>> {
+    if (ids.length === 0) return [];
+    return this.users.createQueryBuilder('u').select(['u.id', 'u.roles', 'u.groups']).where('u.id IN (:...ids)', { ids }).orderBy('u.id', 'ASC').getMany();
+  }
+
   findById(id: string): Promise<User | null> {
     return this.users.findOne({ where: { id } });
   }

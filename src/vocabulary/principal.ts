@@ -34,5 +34,7 @@ export interface UserProfile {
   id: string;
   email: string;
   roles: Role[];
+  /** What MFA policy rules match on, besides roles and the id. */
+  groups: string[];
   locale: string | null;
 }

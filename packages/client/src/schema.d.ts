@@ -27,6 +27,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/mfa/policy/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The history of the policy, newest first, each version with what it changed
+         * @description Access token; needs a session that completed a second factor (aal2); the role admin.
+         */
+        get: operations["PolicyController_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/mfa/policy/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One version: its whole document and the diff against the version before it
+         * @description Access token; needs a session that completed a second factor (aal2); the role admin.
+         */
+        get: operations["PolicyController_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/mfa/policy/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a new version equal to an old one
+         * @description History is never rewritten: the rollback is version N+1 with the document of `version`, audited as `mfa.policy.rolled_back`.
+         *
+         *     Access token; needs a session that completed a second factor (aal2); the role admin; a second factor within the step-up window (POST /auth/step-up).
+         */
+        post: operations["PolicyController_rollback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/refresh": {
         parameters: {
             query?: never;
@@ -284,6 +346,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/users/{id}/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace a user's groups
+         * @description MFA policy rules can match on groups; the change applies from the next request of the user (audited).
+         *
+         *     Access token; needs a session that completed a second factor (aal2); the role admin; a second factor within the step-up window (POST /auth/step-up).
+         */
+        put: operations["AdminUsersController_setGroups"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/users/{id}/mfa/reset": {
         parameters: {
             query?: never;
@@ -396,6 +480,48 @@ export interface paths {
          * @description Access token; needs a session that completed a second factor (aal2); the role admin.
          */
         get: operations["MfaStatsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/mfa/policy/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a candidate policy would do to every user, without saving it
+         * @description The body is a whole policy document, validated as PUT validates it. Counts come from the same evaluation the next logins use; nothing is stored.
+         *
+         *     Access token; needs a session that completed a second factor (aal2); the role admin.
+         */
+        post: operations["PolicyPreviewController_dryRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/mfa/effective-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The rule that applies to a user and what their next login asks, under the policy in force
+         * @description Access token; needs a session that completed a second factor (aal2); the role admin.
+         */
+        get: operations["PolicyPreviewController_effectivePolicy"];
         put?: never;
         post?: never;
         delete?: never;
@@ -631,6 +757,69 @@ export interface components {
              */
             allowedCountries: string[];
         };
+        EnrollmentGraceDto: {
+            /**
+             * @description Days from the first login that asked the user to enrol
+             * @example 7
+             */
+            days?: number;
+            /**
+             * @description Logins without a factor; with days, whichever ends first
+             * @example 10
+             */
+            logins?: number;
+        };
+        MfaRuleMatchDto: {
+            /**
+             * @example [
+             *       "admin"
+             *     ]
+             */
+            roles?: "admin"[];
+            /**
+             * @description Group names (PUT /admin/users/:id/groups)
+             * @example [
+             *       "finance"
+             *     ]
+             */
+            groups?: string[];
+            /**
+             * @description At most 1000; use a group for more
+             * @example []
+             */
+            userIds?: string[];
+        };
+        MfaPolicyRuleDto: {
+            /**
+             * @description Unique in the document; named in the dry run and the effective policy
+             * @example admins
+             */
+            name: string;
+            /** @description The rule applies to a user named by any one of the lists */
+            match: components["schemas"]["MfaRuleMatchDto"];
+            /**
+             * @example required
+             * @enum {string}
+             */
+            mode: "off" | "optional" | "required";
+            /**
+             * @example [
+             *       "webauthn",
+             *       "totp"
+             *     ]
+             */
+            allowedFactors: ("sms" | "totp" | "webauthn" | "recovery_code")[];
+            /**
+             * @description Login factors a user should hold; fewer, and login says MORE_FACTORS_REQUIRED
+             * @default 1
+             * @example 1
+             */
+            minFactors: number;
+            /** @example 300 */
+            stepUpMaxAgeSeconds: number;
+            /** @description Users this rule requires MFA of who have no factor may still sign in (`authenticated` with `mfaEnrollmentDueAt`) until it ends */
+            enrollmentGrace?: components["schemas"]["EnrollmentGraceDto"];
+        };
         MfaPolicyDto: {
             /**
              * @description 0 until an admin first changes the policy; ignored in a PUT body
@@ -662,6 +851,16 @@ export interface components {
             stepUpMaxAgeSeconds: number;
             /** @example 300 */
             mfaTokenTtlSeconds: number;
+            /**
+             * @description The default rule: login factors a user should hold
+             * @default 1
+             * @example 1
+             */
+            minFactors: number;
+            /** @description The default rule: enrolment grace period */
+            enrollmentGrace?: components["schemas"]["EnrollmentGraceDto"];
+            /** @description Tried in order; the first that matches the user applies, and the document’s own mode, requiredRoles, allowedFactors, minFactors and stepUpMaxAgeSeconds are the default rule that closes the list. Absent or [] means one rule for everyone. The sms settings and mfaTokenTtlSeconds are global. */
+            rules?: components["schemas"]["MfaPolicyRuleDto"][];
         };
         PolicyWarningDto: {
             /**
@@ -710,15 +909,138 @@ export interface components {
             stepUpMaxAgeSeconds: number;
             /** @example 300 */
             mfaTokenTtlSeconds: number;
+            /**
+             * @description The default rule: login factors a user should hold
+             * @default 1
+             * @example 1
+             */
+            minFactors: number;
+            /** @description The default rule: enrolment grace period */
+            enrollmentGrace?: components["schemas"]["EnrollmentGraceDto"];
+            /** @description Tried in order; the first that matches the user applies, and the document’s own mode, requiredRoles, allowedFactors, minFactors and stepUpMaxAgeSeconds are the default rule that closes the list. Absent or [] means one rule for everyone. The sms settings and mfaTokenTtlSeconds are global. */
+            rules?: components["schemas"]["MfaPolicyRuleDto"][];
             /** @description Users left with only factors the policy no longer allows */
             warnings?: components["schemas"]["PolicyWarningDto"][];
+        };
+        PolicyVersionSummaryDto: {
+            /** @example 4 */
+            version: number;
+            /**
+             * Format: uuid
+             * @description The admin who made it; null for version 0, the built-in default
+             * @example 0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87
+             */
+            createdBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-02T13:40:00.000Z
+             */
+            createdAt: string | null;
+            /**
+             * @description Set when a rollback made this version: the version it restored
+             * @example null
+             */
+            restoredFrom: number | null;
+            /**
+             * @description Against the previous version: every leaf that differs, by dotted path, `{ from, to }` (a list counts as one leaf)
+             * @example {
+             *       "stepUpMaxAgeSeconds": {
+             *         "from": 900,
+             *         "to": 300
+             *       },
+             *       "rules": {
+             *         "from": null,
+             *         "to": [
+             *           {
+             *             "name": "admins",
+             *             "match": {
+             *               "roles": [
+             *                 "admin"
+             *               ]
+             *             }
+             *           }
+             *         ]
+             *       }
+             *     }
+             */
+            changes: {
+                [key: string]: unknown;
+            };
+        };
+        PolicyVersionPageDto: {
+            /** @description Newest first; the last page ends with version 0 */
+            items: components["schemas"]["PolicyVersionSummaryDto"][];
+            /**
+             * @description Pass as `cursor` for older versions; null on the last page
+             * @example 4
+             */
+            nextCursor: string | null;
+        };
+        PolicyVersionDto: {
+            /** @example 4 */
+            version: number;
+            /**
+             * Format: uuid
+             * @description The admin who made it; null for version 0, the built-in default
+             * @example 0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87
+             */
+            createdBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-02T13:40:00.000Z
+             */
+            createdAt: string | null;
+            /**
+             * @description Set when a rollback made this version: the version it restored
+             * @example null
+             */
+            restoredFrom: number | null;
+            /**
+             * @description Against the previous version: every leaf that differs, by dotted path, `{ from, to }` (a list counts as one leaf)
+             * @example {
+             *       "stepUpMaxAgeSeconds": {
+             *         "from": 900,
+             *         "to": 300
+             *       },
+             *       "rules": {
+             *         "from": null,
+             *         "to": [
+             *           {
+             *             "name": "admins",
+             *             "match": {
+             *               "roles": [
+             *                 "admin"
+             *               ]
+             *             }
+             *           }
+             *         ]
+             *       }
+             *     }
+             */
+            changes: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description What `changes` is measured against; null for version 0
+             * @example 3
+             */
+            previousVersion: number | null;
+            /** @description The whole document of this version */
+            policy: components["schemas"]["MfaPolicyDto"];
+        };
+        RollbackDto: {
+            /**
+             * @description The version whose document becomes the new version (0: the built-in default)
+             * @example 3
+             */
+            version: number;
         };
         RefreshDto: {
             refreshToken: string;
         };
         TokensResponseDto: {
             /**
-             * @description discriminator enum property added by openapi-typescript
+             * @example authenticated
              * @enum {string}
              */
             status: "authenticated";
@@ -830,6 +1152,44 @@ export interface components {
             /** @example ada@example.com */
             email: string;
         };
+        LoginTokensResponseDto: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            status: "authenticated";
+            /**
+             * @description Access token (JWT, `typ: at+jwt`); carries `aal` and `amr`
+             * @example eyJhbGciOiJFUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiIwYjZmIn0.c2ln
+             */
+            accessToken: string;
+            /**
+             * @description Opaque, single use: POST /auth/refresh rotates it
+             * @example rt_Y2FmZWJhYmVjYWZlYmFiZWNhZmViYWJl
+             */
+            refreshToken: string;
+            /**
+             * @example Bearer
+             * @enum {string}
+             */
+            tokenType: "Bearer";
+            /**
+             * @description Seconds until the access token expires
+             * @example 900
+             */
+            expiresIn: number;
+            /**
+             * Format: date-time
+             * @description MFA is required of this user, who may sign in without it until this moment (enrolment grace period in days): enrol a factor before then
+             * @example 2026-12-09T13:40:00.000Z
+             */
+            mfaEnrollmentDueAt?: string;
+            /**
+             * @description Enrolment grace period in logins: how many more logins without a factor are allowed
+             * @example 2
+             */
+            mfaEnrollmentLoginsRemaining?: number;
+        };
         FactorSummaryDto: {
             /**
              * Format: uuid
@@ -866,11 +1226,11 @@ export interface components {
             /** @description The factors the user may complete */
             factors: components["schemas"]["FactorSummaryDto"][];
             /**
-             * @description Only the factors the policy no longer allows are left: enrol an allowed one
+             * @description FACTOR_NO_LONGER_ALLOWED: only the factors the policy no longer allows are left, enrol an allowed one. MORE_FACTORS_REQUIRED: the user's policy rule asks for more factors (minFactors) than they hold, enrol another
              * @example FACTOR_NO_LONGER_ALLOWED
              * @enum {string}
              */
-            notice?: "FACTOR_NO_LONGER_ALLOWED";
+            notice?: "FACTOR_NO_LONGER_ALLOWED" | "MORE_FACTORS_REQUIRED";
             /**
              * @description With `notice`: the factor types to enrol
              * @example [
@@ -1166,10 +1526,42 @@ export interface components {
              * @example 2026-12-01T08:00:00.000Z
              */
             createdAt: string;
+            /**
+             * @description Set by admins; MFA policy rules can match on them
+             * @example [
+             *       "finance"
+             *     ]
+             */
+            groups: string[];
             factors: components["schemas"]["FactorViewDto"][];
             lock: components["schemas"]["AccountLockDto"];
             /** @description Sessions that have not ended */
             sessions: components["schemas"]["UserSessionDto"][];
+        };
+        UserGroupsDto: {
+            /**
+             * @description Lower case letters, digits and `. _ -`, up to 64 characters each; `[]` takes the user out of every group
+             * @example [
+             *       "finance",
+             *       "contractors"
+             *     ]
+             */
+            groups: string[];
+        };
+        UserGroupsResponseDto: {
+            /**
+             * Format: uuid
+             * @example 0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87
+             */
+            id: string;
+            /**
+             * @description Sorted, without repeats
+             * @example [
+             *       "contractors",
+             *       "finance"
+             *     ]
+             */
+            groups: string[];
         };
         AuditEventDto: {
             /** @example 1042 */
@@ -1301,6 +1693,150 @@ export interface components {
             byDay: components["schemas"]["MfaDayCountsDto"][];
             /** @description Most codes sent first */
             byCountry: components["schemas"]["SmsCountryCountsDto"][];
+        };
+        LoginOutcomeCountsDto: {
+            /** @example 812 */
+            authenticated: number;
+            /** @example 171 */
+            mfa_required: number;
+            /** @example 17 */
+            mfa_enrollment_required: number;
+        };
+        DryRunRuleDto: {
+            /**
+             * @description Position in `rules`; null for the default rule
+             * @example 0
+             */
+            index: number | null;
+            /** @example admins */
+            name: string;
+            /**
+             * @description Users this rule is the first match for
+             * @example 20
+             */
+            matched: number;
+            /** @description What these users' next logins answer */
+            outcomes: components["schemas"]["LoginOutcomeCountsDto"];
+        };
+        AffectedUsersDto: {
+            /** @example 17 */
+            count: number;
+            /**
+             * @description Of `count`, those the policy in force does not affect this way today
+             * @example 12
+             */
+            newly: number;
+            /**
+             * @description Up to 10, in id order
+             * @example [
+             *       "0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87"
+             *     ]
+             */
+            sampleUserIds: string[];
+        };
+        DryRunReportDto: {
+            /**
+             * @description The version in force the candidate is compared with
+             * @example 7
+             */
+            comparedWithVersion: number;
+            /** @example 1000 */
+            users: number;
+            /** @description Every rule in order, then the default rule */
+            rules: components["schemas"]["DryRunRuleDto"][];
+            /** @description What the next login of every user answers */
+            outcomes: components["schemas"]["LoginOutcomeCountsDto"];
+            /** @description Next login is `mfa_enrollment_required` */
+            forcedToEnrol: components["schemas"]["AffectedUsersDto"];
+            /** @description MFA is required of them, but their next login is let in within an enrolment grace period */
+            inEnrollmentGrace: components["schemas"]["AffectedUsersDto"];
+            /** @description Only factors the rule no longer allows are left: the login still asks for them (FACTOR_NO_LONGER_ALLOWED) until an allowed one is enrolled */
+            lockedOut: components["schemas"]["AffectedUsersDto"];
+            /** @description Fewer factors than the rule’s minFactors (MORE_FACTORS_REQUIRED) */
+            moreFactorsRequired: components["schemas"]["AffectedUsersDto"];
+            /** @description The step-up window of their rule is shorter than today */
+            shorterStepUp: components["schemas"]["AffectedUsersDto"];
+        };
+        MatchedRuleDto: {
+            /**
+             * @description Position in `rules`; null for the default rule
+             * @example 0
+             */
+            index: number | null;
+            /** @example admins */
+            name: string;
+        };
+        NextLoginDto: {
+            /**
+             * @example mfa_required
+             * @enum {string}
+             */
+            status: "authenticated" | "mfa_required" | "mfa_enrollment_required";
+            /**
+             * @description With mfa_required: the factor types offered
+             * @example [
+             *       "sms"
+             *     ]
+             */
+            factorTypes?: ("sms" | "totp" | "webauthn" | "recovery_code")[];
+            /**
+             * @description With enrolment or a notice: the factor types to enrol
+             * @example [
+             *       "webauthn",
+             *       "totp"
+             *     ]
+             */
+            allowedFactors?: ("sms" | "totp" | "webauthn" | "recovery_code")[];
+            /**
+             * @example FACTOR_NO_LONGER_ALLOWED
+             * @enum {string}
+             */
+            notice?: "FACTOR_NO_LONGER_ALLOWED" | "MORE_FACTORS_REQUIRED";
+            /**
+             * Format: date-time
+             * @description In an enrolment grace period counted in days: when it ends
+             * @example 2026-12-09T13:40:00.000Z
+             */
+            mfaEnrollmentDueAt?: string;
+            /**
+             * @description In an enrolment grace period counted in logins: logins left after the next one
+             * @example 2
+             */
+            mfaEnrollmentLoginsRemaining?: number;
+        };
+        EffectivePolicyDto: {
+            /**
+             * Format: uuid
+             * @example 0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87
+             */
+            userId: string;
+            /** @example 7 */
+            policyVersion: number;
+            /** @description The first rule that matches the user, or the default rule */
+            rule: components["schemas"]["MatchedRuleDto"];
+            /**
+             * @example required
+             * @enum {string}
+             */
+            mode: "off" | "optional" | "required";
+            /**
+             * @description Whether the rule requires a second factor of this user
+             * @example true
+             */
+            mfaRequired: boolean;
+            /**
+             * @example [
+             *       "webauthn",
+             *       "totp"
+             *     ]
+             */
+            allowedFactors: ("sms" | "totp" | "webauthn" | "recovery_code")[];
+            /** @example 1 */
+            minFactors: number;
+            /** @example 300 */
+            stepUpMaxAgeSeconds: number;
+            /** @description What the next password login answers */
+            nextLogin: components["schemas"]["NextLoginDto"];
         };
         ActivateFactorDto: {
             /** @description SMS: the enrolment challenge */
@@ -1569,7 +2105,7 @@ export interface components {
              * @example MFA_INVALID_CODE
              * @enum {string}
              */
-            code: "CONFLICT" | "FORBIDDEN" | "INTERNAL" | "INVALID_CREDENTIALS" | "METHOD_NOT_ALLOWED" | "MFA_CHALLENGE_EXPIRED" | "MFA_CHALLENGE_LOCKED" | "MFA_CHALLENGE_USED" | "MFA_FACTOR_NOT_ALLOWED" | "MFA_INVALID_CODE" | "MFA_TOKEN_INVALID" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "REFRESH_TOKEN_INVALID" | "RESEND_TOO_SOON" | "SERVICE_UNAVAILABLE" | "SMS_DELIVERY_FAILED" | "SMS_DESTINATION_NOT_ALLOWED" | "STEP_UP_REQUIRED" | "UNAUTHENTICATED" | "UNAVAILABLE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_FAILED";
+            code: "CONFLICT" | "FORBIDDEN" | "INTERNAL" | "INVALID_CREDENTIALS" | "METHOD_NOT_ALLOWED" | "MFA_CHALLENGE_EXPIRED" | "MFA_CHALLENGE_LOCKED" | "MFA_CHALLENGE_USED" | "MFA_FACTOR_NOT_ALLOWED" | "MFA_INVALID_CODE" | "MFA_TOKEN_INVALID" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "PRECONDITION_FAILED" | "RATE_LIMITED" | "REFRESH_TOKEN_INVALID" | "RESEND_TOO_SOON" | "SERVICE_UNAVAILABLE" | "SMS_DELIVERY_FAILED" | "SMS_DESTINATION_NOT_ALLOWED" | "STEP_UP_REQUIRED" | "UNAUTHENTICATED" | "UNAVAILABLE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_FAILED";
             /** @example The code is not right. */
             detail?: string;
             /**
@@ -1639,7 +2175,37 @@ export interface operations {
                      *         "allowedCountries": []
                      *       },
                      *       "stepUpMaxAgeSeconds": 900,
-                     *       "mfaTokenTtlSeconds": 300
+                     *       "mfaTokenTtlSeconds": 300,
+                     *       "minFactors": 1,
+                     *       "enrollmentGrace": {
+                     *         "days": 7,
+                     *         "logins": 10
+                     *       },
+                     *       "rules": [
+                     *         {
+                     *           "name": "admins",
+                     *           "match": {
+                     *             "roles": [
+                     *               "admin"
+                     *             ],
+                     *             "groups": [
+                     *               "finance"
+                     *             ],
+                     *             "userIds": []
+                     *           },
+                     *           "mode": "required",
+                     *           "allowedFactors": [
+                     *             "webauthn",
+                     *             "totp"
+                     *           ],
+                     *           "minFactors": 1,
+                     *           "stepUpMaxAgeSeconds": 300,
+                     *           "enrollmentGrace": {
+                     *             "days": 7,
+                     *             "logins": 10
+                     *           }
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["MfaPolicyDto"];
@@ -1701,7 +2267,10 @@ export interface operations {
     PolicyController_replace: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `version` the change was made from (`3` or `"3"`); a newer stored version refuses the change with 412 PRECONDITION_FAILED. Absent or `*`: no check. */
+                "If-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1741,6 +2310,491 @@ export interface operations {
                      *       },
                      *       "stepUpMaxAgeSeconds": 900,
                      *       "mfaTokenTtlSeconds": 300,
+                     *       "minFactors": 1,
+                     *       "enrollmentGrace": {
+                     *         "days": 7,
+                     *         "logins": 10
+                     *       },
+                     *       "rules": [
+                     *         {
+                     *           "name": "admins",
+                     *           "match": {
+                     *             "roles": [
+                     *               "admin"
+                     *             ],
+                     *             "groups": [
+                     *               "finance"
+                     *             ],
+                     *             "userIds": []
+                     *           },
+                     *           "mode": "required",
+                     *           "allowedFactors": [
+                     *             "webauthn",
+                     *             "totp"
+                     *           ],
+                     *           "minFactors": 1,
+                     *           "stepUpMaxAgeSeconds": 300,
+                     *           "enrollmentGrace": {
+                     *             "days": 7,
+                     *             "logins": 10
+                     *           }
+                     *         }
+                     *       ],
+                     *       "warnings": [
+                     *         {
+                     *           "code": "FACTOR_NO_LONGER_ALLOWED",
+                     *           "factorType": "sms",
+                     *           "affectedUsers": 12,
+                     *           "detail": "12 users have only sms factors; they keep working until the user enrols an allowed one."
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReplacedPolicyDto"];
+                };
+            };
+            /** @description Problem: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: FORBIDDEN, STEP_UP_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PolicyController_versions: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page; follow `nextCursor` for older versions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "version": 4,
+                     *           "createdBy": "0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87",
+                     *           "createdAt": "2026-12-02T13:40:00.000Z",
+                     *           "restoredFrom": null,
+                     *           "changes": {
+                     *             "stepUpMaxAgeSeconds": {
+                     *               "from": 900,
+                     *               "to": 300
+                     *             },
+                     *             "rules": {
+                     *               "from": null,
+                     *               "to": [
+                     *                 {
+                     *                   "name": "admins",
+                     *                   "match": {
+                     *                     "roles": [
+                     *                       "admin"
+                     *                     ]
+                     *                   }
+                     *                 }
+                     *               ]
+                     *             }
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": "4"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PolicyVersionPageDto"];
+                };
+            };
+            /** @description Problem: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PolicyController_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "version": 4,
+                     *       "createdBy": "0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87",
+                     *       "createdAt": "2026-12-02T13:40:00.000Z",
+                     *       "restoredFrom": null,
+                     *       "changes": {
+                     *         "stepUpMaxAgeSeconds": {
+                     *           "from": 900,
+                     *           "to": 300
+                     *         },
+                     *         "rules": {
+                     *           "from": null,
+                     *           "to": [
+                     *             {
+                     *               "name": "admins",
+                     *               "match": {
+                     *                 "roles": [
+                     *                   "admin"
+                     *                 ]
+                     *               }
+                     *             }
+                     *           ]
+                     *         }
+                     *       },
+                     *       "previousVersion": 3,
+                     *       "policy": {
+                     *         "version": 3,
+                     *         "mode": "optional",
+                     *         "requiredRoles": [
+                     *           "admin"
+                     *         ],
+                     *         "allowedFactors": [
+                     *           "sms",
+                     *           "totp",
+                     *           "webauthn",
+                     *           "recovery_code"
+                     *         ],
+                     *         "sms": {
+                     *           "codeLength": 6,
+                     *           "ttlSeconds": 300,
+                     *           "maxAttempts": 5,
+                     *           "resendCooldownSeconds": 30,
+                     *           "maxResends": 3,
+                     *           "maxSendsPerHourPerUser": 10,
+                     *           "allowedCountries": []
+                     *         },
+                     *         "stepUpMaxAgeSeconds": 900,
+                     *         "mfaTokenTtlSeconds": 300,
+                     *         "minFactors": 1,
+                     *         "enrollmentGrace": {
+                     *           "days": 7,
+                     *           "logins": 10
+                     *         },
+                     *         "rules": [
+                     *           {
+                     *             "name": "admins",
+                     *             "match": {
+                     *               "roles": [
+                     *                 "admin"
+                     *               ],
+                     *               "groups": [
+                     *                 "finance"
+                     *               ],
+                     *               "userIds": []
+                     *             },
+                     *             "mode": "required",
+                     *             "allowedFactors": [
+                     *               "webauthn",
+                     *               "totp"
+                     *             ],
+                     *             "minFactors": 1,
+                     *             "stepUpMaxAgeSeconds": 300,
+                     *             "enrollmentGrace": {
+                     *               "days": 7,
+                     *               "logins": 10
+                     *             }
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PolicyVersionDto"];
+                };
+            };
+            /** @description Problem: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PolicyController_rollback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollbackDto"];
+            };
+        };
+        responses: {
+            /** @description The new policy with its new `version` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "version": 3,
+                     *       "mode": "optional",
+                     *       "requiredRoles": [
+                     *         "admin"
+                     *       ],
+                     *       "allowedFactors": [
+                     *         "sms",
+                     *         "totp",
+                     *         "webauthn",
+                     *         "recovery_code"
+                     *       ],
+                     *       "sms": {
+                     *         "codeLength": 6,
+                     *         "ttlSeconds": 300,
+                     *         "maxAttempts": 5,
+                     *         "resendCooldownSeconds": 30,
+                     *         "maxResends": 3,
+                     *         "maxSendsPerHourPerUser": 10,
+                     *         "allowedCountries": []
+                     *       },
+                     *       "stepUpMaxAgeSeconds": 900,
+                     *       "mfaTokenTtlSeconds": 300,
+                     *       "minFactors": 1,
+                     *       "enrollmentGrace": {
+                     *         "days": 7,
+                     *         "logins": 10
+                     *       },
+                     *       "rules": [
+                     *         {
+                     *           "name": "admins",
+                     *           "match": {
+                     *             "roles": [
+                     *               "admin"
+                     *             ],
+                     *             "groups": [
+                     *               "finance"
+                     *             ],
+                     *             "userIds": []
+                     *           },
+                     *           "mode": "required",
+                     *           "allowedFactors": [
+                     *             "webauthn",
+                     *             "totp"
+                     *           ],
+                     *           "minFactors": 1,
+                     *           "stepUpMaxAgeSeconds": 300,
+                     *           "enrollmentGrace": {
+                     *             "days": 7,
+                     *             "logins": 10
+                     *           }
+                     *         }
+                     *       ],
                      *       "warnings": [
                      *         {
                      *           "code": "FACTOR_NO_LONGER_ALLOWED",
@@ -2262,7 +3316,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokensResponseDto"] | components["schemas"]["MfaRequiredResponseDto"] | components["schemas"]["MfaEnrollmentRequiredResponseDto"];
+                    "application/json": components["schemas"]["LoginTokensResponseDto"] | components["schemas"]["MfaRequiredResponseDto"] | components["schemas"]["MfaEnrollmentRequiredResponseDto"];
                 };
             };
             /** @description Problem: VALIDATION_FAILED */
@@ -2993,6 +4047,9 @@ export interface operations {
                      *       "email": "ada@example.com",
                      *       "roles": [],
                      *       "createdAt": "2026-12-01T08:00:00.000Z",
+                     *       "groups": [
+                     *         "finance"
+                     *       ],
                      *       "factors": [
                      *         {
                      *           "id": "5e3c7a90-1b2d-4c8e-9f0a-6d5e4c3b2a19",
@@ -3059,6 +4116,128 @@ export interface operations {
             };
             /** @description Problem: NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminUsersController_setGroups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserGroupsDto"];
+            };
+        };
+        responses: {
+            /** @description The user and their groups now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87",
+                     *       "groups": [
+                     *         "contractors",
+                     *         "finance"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserGroupsResponseDto"];
+                };
+            };
+            /** @description Problem: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: FORBIDDEN, STEP_UP_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: UNSUPPORTED_MEDIA_TYPE */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3645,6 +4824,288 @@ export interface operations {
             };
             /** @description Problem: FORBIDDEN */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PolicyPreviewController_dryRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaPolicyDto"];
+            };
+        };
+        responses: {
+            /** @description Counts per rule and the affected users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "comparedWithVersion": 7,
+                     *       "users": 1000,
+                     *       "rules": [
+                     *         {
+                     *           "index": 0,
+                     *           "name": "admins",
+                     *           "matched": 20,
+                     *           "outcomes": {
+                     *             "authenticated": 812,
+                     *             "mfa_required": 171,
+                     *             "mfa_enrollment_required": 17
+                     *           }
+                     *         }
+                     *       ],
+                     *       "outcomes": {
+                     *         "authenticated": 812,
+                     *         "mfa_required": 171,
+                     *         "mfa_enrollment_required": 17
+                     *       },
+                     *       "forcedToEnrol": {
+                     *         "count": 17,
+                     *         "newly": 12,
+                     *         "sampleUserIds": [
+                     *           "0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87"
+                     *         ]
+                     *       },
+                     *       "inEnrollmentGrace": {
+                     *         "count": 17,
+                     *         "newly": 12,
+                     *         "sampleUserIds": [
+                     *           "0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87"
+                     *         ]
+                     *       },
+                     *       "lockedOut": {
+                     *         "count": 17,
+                     *         "newly": 12,
+                     *         "sampleUserIds": [
+                     *           "0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87"
+                     *         ]
+                     *       },
+                     *       "moreFactorsRequired": {
+                     *         "count": 17,
+                     *         "newly": 12,
+                     *         "sampleUserIds": [
+                     *           "0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87"
+                     *         ]
+                     *       },
+                     *       "shorterStepUp": {
+                     *         "count": 17,
+                     *         "newly": 12,
+                     *         "sampleUserIds": [
+                     *           "0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DryRunReportDto"];
+                };
+            };
+            /** @description Problem: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PolicyPreviewController_effectivePolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matched rule and the next login */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "userId": "0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87",
+                     *       "policyVersion": 7,
+                     *       "rule": {
+                     *         "index": 0,
+                     *         "name": "admins"
+                     *       },
+                     *       "mode": "required",
+                     *       "mfaRequired": true,
+                     *       "allowedFactors": [
+                     *         "webauthn",
+                     *         "totp"
+                     *       ],
+                     *       "minFactors": 1,
+                     *       "stepUpMaxAgeSeconds": 300,
+                     *       "nextLogin": {
+                     *         "status": "mfa_required",
+                     *         "factorTypes": [
+                     *           "sms"
+                     *         ],
+                     *         "allowedFactors": [
+                     *           "webauthn",
+                     *           "totp"
+                     *         ],
+                     *         "notice": "FACTOR_NO_LONGER_ALLOWED",
+                     *         "mfaEnrollmentDueAt": "2026-12-09T13:40:00.000Z",
+                     *         "mfaEnrollmentLoginsRemaining": 2
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EffectivePolicyDto"];
+                };
+            };
+            /** @description Problem: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: NOT_FOUND */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

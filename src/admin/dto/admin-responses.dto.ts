@@ -64,7 +64,18 @@ export class UserSessionDto {
   userAgent: string | null;
 }
 
+export class UserGroupsResponseDto {
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_USER_ID })
+  id: string;
+
+  @ApiProperty({ type: [String], description: 'Sorted, without repeats', example: ['contractors', 'finance'] })
+  groups: string[];
+}
+
 export class UserDetailsDto extends UserSummaryDto {
+  @ApiProperty({ type: [String], description: 'Set by admins; MFA policy rules can match on them', example: ['finance'] })
+  groups: string[];
+
   @ApiProperty({ type: [FactorViewDto] })
   factors: FactorViewDto[];
 

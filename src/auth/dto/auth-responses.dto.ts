@@ -31,6 +31,18 @@ export class TokensResponseDto {
   expiresIn: number;
 }
 
+export class LoginTokensResponseDto extends TokensResponseDto {
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'MFA is required of this user, who may sign in without it until this moment (enrolment grace period in days): enrol a factor before then',
+    example: '2026-12-09T13:40:00.000Z',
+  })
+  mfaEnrollmentDueAt?: string;
+
+  @ApiPropertyOptional({ description: 'Enrolment grace period in logins: how many more logins without a factor are allowed', example: 2 })
+  mfaEnrollmentLoginsRemaining?: number;
+}
+
 export class FactorSummaryDto {
   @ApiProperty({ format: 'uuid', example: '5e3c7a90-1b2d-4c8e-9f0a-6d5e4c3b2a19' })
   id: string;
@@ -55,8 +67,14 @@ export class MfaRequiredResponseDto {
   @ApiProperty({ type: [FactorSummaryDto], description: 'The factors the user may complete' })
   factors: FactorSummaryDto[];
 
-  @ApiPropertyOptional({ enum: ['FACTOR_NO_LONGER_ALLOWED'], description: 'Only the factors the policy no longer allows are left: enrol an allowed one', example: 'FACTOR_NO_LONGER_ALLOWED' })
-  notice?: 'FACTOR_NO_LONGER_ALLOWED';
+  @ApiPropertyOptional({
+    enum: ['FACTOR_NO_LONGER_ALLOWED', 'MORE_FACTORS_REQUIRED'],
+    description:
+      'FACTOR_NO_LONGER_ALLOWED: only the factors the policy no longer allows are left, enrol an allowed one. ' +
+      "MORE_FACTORS_REQUIRED: the user's policy rule asks for more factors (minFactors) than they hold, enrol another",
+    example: 'FACTOR_NO_LONGER_ALLOWED',
+  })
+  notice?: 'FACTOR_NO_LONGER_ALLOWED' | 'MORE_FACTORS_REQUIRED';
 
   @ApiPropertyOptional({ enum: ENROLLABLE, isArray: true, description: 'With `notice`: the factor types to enrol', example: ['sms', 'totp', 'webauthn'] })
   allowedFactors?: string[];

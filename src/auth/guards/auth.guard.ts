@@ -54,8 +54,8 @@ export class AuthGuard implements CanActivate {
       throw new AuthException('STEP_UP_REQUIRED', { detail: 'Complete a second factor (POST /auth/step-up).' });
     }
     if (requirement.stepUp) {
-      const policy = await this.policy.current();
-      if (!isFreshEnough(principal.authTime, this.clock.now(), policy.stepUpMaxAgeSeconds)) {
+      const rule = await this.policy.ruleFor(principal.user);
+      if (!isFreshEnough(principal.authTime, this.clock.now(), rule.stepUpMaxAgeSeconds)) {
         throw new AuthException('STEP_UP_REQUIRED', { detail: 'Authenticate again with a second factor (POST /auth/step-up).' });
       }
     }

@@ -12,6 +12,7 @@ import type { AppConfig, SmsConfig } from '../../../config/app-config.js';
 import { Database, type Tx } from '../../../database/database.js';
 import { PolicyService } from '../../../policy/policy.service.js';
 import type { MfaPolicy } from '../../../policy/mfa-policy.js';
+import { allowedByAnyRule } from '../../../policy/policy-rules.js';
 import { isCountryAllowed, maskPhoneNumber } from '../../../sms/phone-number.js';
 import { SendCapsService } from '../../../sms/send-caps.service.js';
 import { SmsDeliveryService } from '../../../sms/sms-delivery.service.js';
@@ -88,7 +89,9 @@ export class SmsChallengeService implements OnModuleInit {
     context: { meta: RequestMeta; userLocale: string | null; grandfathered?: boolean },
   ): Promise<SmsChallengeView> {
     const policy = await this.policy.current();
-    if (!policy.allowedFactors.includes('sms') && !context.grandfathered) throw new MfaException('MFA_FACTOR_NOT_ALLOWED');
+    // Whether this user's rule allows SMS was checked by the caller (mfa.service, factor-change-policy); this
+    // service does not know the user's rule, only that no rule at all allowing SMS means no SMS is sent.
+    if (!allowedByAnyRule(policy, 'sms') && !context.grandfathered) throw new MfaException('MFA_FACTOR_NOT_ALLOWED');
     // The destination is always the factor's stored, verified number: no request field can redirect a code.
     const e164 = this.factors.phoneOf(factor);
     this.assertCountryAllowed(policy, factor);
@@ -149,7 +152,7 @@ export class SmsChallengeService implements OnModuleInit {
     const factor = await this.factors.findOwned(binding.userId, challenge.factorId);
     if (!factor) throw new MfaException('NOT_FOUND');
     const policy = await this.policy.current();
-    if (!policy.allowedFactors.includes('sms')) {
+    if (!allowedByAnyRule(policy, 'sms')) {
       // Still a grandfathered factor (assurance.ts) if the user has no allowed one.
       const active = (await this.factors.listActive(binding.userId)).map((f) => f.type);
       if (!grandfatheredTypes(policy, active).includes('sms')) throw new MfaException('MFA_FACTOR_NOT_ALLOWED');
