@@ -64,17 +64,24 @@ describe('the admin console in a real browser', () => {
     expect(messages.join(' ')).toMatch(/600/);
     await check('admin-policy-invalid');
 
+    // An account without a factor, which "required" will send to enrolment.
+    const email = 'console-newcomer@example.com';
+    expect((await t.post('/auth/register', { email, password: 'correct horse battery' })).status).toBe(201);
+
     await ttl.fill('300');
     await page.getByLabel('Required for everyone').check();
     await button('Preview the effect').click();
-    await page.getByTestId('dry-run').waitFor();
+    // The dry run's numbers: of the three accounts, the newcomer alone must enrol; nothing is saved yet.
+    await page.getByText('3 accounts, compared with version').waitFor();
+    expect(await page.getByTestId('dry-run-forcedToEnrol').locator('dd').textContent()).toBe('1 (1 newly)');
+    expect(await page.getByTestId('dry-run-lockedOut').locator('dd').textContent()).toBe('0 (0 newly)');
+    expect((await t.get('/admin/mfa/policy', (await signedInAdminToken())!)).body.mode).toBe('optional');
+    await check('admin-policy-dry-run');
     await button('Save').click();
     await page.getByText(/^Saved as version \d+\.$/).waitFor();
     expect((await t.get('/admin/mfa/policy', (await signedInAdminToken())!)).body.mode).toBe('required');
 
-    // A new account signs in: the policy now asks it to enrol a first factor, and it does (authenticator app).
-    const email = 'console-newcomer@example.com';
-    expect((await t.post('/auth/register', { email, password: 'correct horse battery' })).status).toBe(201);
+    // The newcomer signs in: the policy now asks it to enrol a first factor, and it does (authenticator app).
     const userPage = await context.newPage();
     await userPage.goto('/app/login');
     await userPage.getByLabel('Email').fill(email);

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ok, SesameProblem, session, type Schemas } from '../api.js';
+import { api, ok, type Schemas } from '../api.js';
 import { t, type MessageKey } from '../i18n.js';
 import { ErrorSummary, Field, fieldErrors, Notice, useAction } from '../ui.js';
 
@@ -18,6 +18,7 @@ interface Draft {
   allowedCountries: string;
   stepUpMaxAgeSeconds: string;
   mfaTokenTtlSeconds: string;
+  minFactors: string;
 }
 
 const toDraft = (p: Policy): Draft => ({
@@ -28,12 +29,15 @@ const toDraft = (p: Policy): Draft => ({
   allowedCountries: p.sms.allowedCountries.join(', '),
   stepUpMaxAgeSeconds: String(p.stepUpMaxAgeSeconds),
   mfaTokenTtlSeconds: String(p.mfaTokenTtlSeconds),
+  // Documents saved before the field existed do not carry it; the server reads them as one factor.
+  minFactors: String(p.minFactors ?? 1),
 });
 
 const number = (text: string) => (text.trim() === '' ? (undefined as unknown as number) : Number(text));
 
-const fromDraft = (version: number, d: Draft): Policy => ({
-  version,
+/** The loaded document with the form's edits: parts the form does not edit (rules, grace) are sent back as they were. */
+const fromDraft = (loaded: Policy, d: Draft): Policy => ({
+  ...loaded,
   mode: d.mode,
   requiredRoles: d.requiredAdmin ? ['admin'] : [],
   allowedFactors: d.allowedFactors,
@@ -46,21 +50,59 @@ const fromDraft = (version: number, d: Draft): Policy => ({
   },
   stepUpMaxAgeSeconds: number(d.stepUpMaxAgeSeconds),
   mfaTokenTtlSeconds: number(d.mfaTokenTtlSeconds),
+  minFactors: number(d.minFactors),
 });
 
-/** The numbers of a dry-run answer, flattened to "path: value" rows (the answer's shape is the server's). */
-function numbersOf(value: unknown, prefix = ''): Array<[string, number]> {
-  if (typeof value === 'number') return [[prefix, value]];
-  if (Array.isArray(value)) return value.flatMap((item, i) => numbersOf(item, `${prefix}[${i}]`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => numbersOf(v, prefix ? `${prefix}.${k}` : k));
-  return [];
+type DryRun = Schemas['DryRunReportDto'];
+const EFFECTS = ['forcedToEnrol', 'inEnrollmentGrace', 'lockedOut', 'moreFactorsRequired', 'shorterStepUp'] as const;
+
+/** What POST /admin/mfa/policy/dry-run reports: who each change affects and what each rule's next login asks. */
+function DryRunReport(props: { report: DryRun }) {
+  const { report } = props;
+  return (
+    <section aria-labelledby="preview-title" class="preview" data-testid="dry-run">
+      <h2 id="preview-title">{t('previewTitle')}</h2>
+      <p>{t('previewUsers', { users: report.users, version: report.comparedWithVersion })}</p>
+      <dl>
+        {EFFECTS.map((effect) => (
+          <div key={effect} data-testid={`dry-run-${effect}`}>
+            <dt>{t(`effect_${effect}`)}</dt>
+            <dd>{t('previewCount', { count: report[effect].count, newly: report[effect].newly })}</dd>
+          </div>
+        ))}
+      </dl>
+      <table>
+        <caption>{t('previewRules')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('rule')}</th>
+            <th scope="col">{t('matched')}</th>
+            <th scope="col">{t('outcome_authenticated')}</th>
+            <th scope="col">{t('outcome_mfa_required')}</th>
+            <th scope="col">{t('outcome_mfa_enrollment_required')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {report.rules.map((rule) => (
+            <tr key={rule.name}>
+              <td>{rule.name}</td>
+              <td>{rule.matched}</td>
+              <td>{rule.outcomes.authenticated}</td>
+              <td>{rule.outcomes.mfa_required}</td>
+              <td>{rule.outcomes.mfa_enrollment_required}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
 }
 
 export function PolicyEditor() {
   const [policy, setPolicy] = useState<Policy | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
-  const [preview, setPreview] = useState<Array<[string, number]> | null>(null);
+  const [preview, setPreview] = useState<DryRun | null>(null);
   const load = useAction();
   const action = useAction();
   const errors = fieldErrors(action.error);
@@ -80,22 +122,8 @@ export function PolicyEditor() {
     setPreview(null);
   };
 
-  // POST /admin/mfa/policy/dry-run: counts of who each rule affects; nothing is saved.
-  const runPreview = () =>
-    action.run(async () => {
-      const res = await fetch('/admin/mfa/policy/dry-run', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${session.get()?.accessToken ?? ''}` },
-        body: JSON.stringify(fromDraft(policy.version, draft)),
-      });
-      const body: unknown = await res.json();
-      if (res.status === 404 || res.status === 405) {
-        setPreview([]);
-        return;
-      }
-      if (!res.ok) throw new SesameProblem(body as Schemas['Problem'], res);
-      setPreview(numbersOf(body));
-    });
+  // Nothing is saved: the server evaluates the edited document against every account.
+  const runPreview = () => action.run(async () => setPreview(await ok(api.POST('/admin/mfa/policy/dry-run', { body: fromDraft(policy, draft) }))));
 
   return (
     <form
@@ -104,7 +132,7 @@ export function PolicyEditor() {
         e.preventDefault();
         setSaved(null);
         void action.run(async () => {
-          const next = await ok(api.PUT('/admin/mfa/policy', { body: fromDraft(policy.version, draft) }));
+          const next = await ok(api.PUT('/admin/mfa/policy', { body: fromDraft(policy, draft), headers: { 'if-match': String(policy.version) } }));
           setPolicy(next);
           setDraft(toDraft(next));
           setSaved(t('saved', { version: next.version }));
@@ -186,6 +214,14 @@ export function PolicyEditor() {
         onInput={(value) => edit({ stepUpMaxAgeSeconds: value })}
       />
       <Field
+        name="minFactors"
+        label={t('minFactors')}
+        type="number"
+        value={draft.minFactors}
+        error={errors.minFactors}
+        onInput={(value) => edit({ minFactors: value })}
+      />
+      <Field
         name="mfaTokenTtlSeconds"
         label={t('mfaTokenTtlSeconds')}
         type="number"
@@ -193,23 +229,7 @@ export function PolicyEditor() {
         error={errors.mfaTokenTtlSeconds}
         onInput={(value) => edit({ mfaTokenTtlSeconds: value })}
       />
-      {preview ? (
-        <section aria-labelledby="preview-title" class="preview" data-testid="dry-run">
-          <h2 id="preview-title">{t('previewTitle')}</h2>
-          {preview.length === 0 ? (
-            <p>{t('previewUnavailable')}</p>
-          ) : (
-            <dl>
-              {preview.map(([name, value]) => (
-                <div key={name}>
-                  <dt>{name}</dt>
-                  <dd>{value}</dd>
-                </div>
-              ))}
-            </dl>
-          )}
-        </section>
-      ) : null}
+      {preview ? <DryRunReport report={preview} /> : null}
       <div class="actions">
         <button type="button" onClick={() => void runPreview()} disabled={action.busy}>
           {t('preview')}
