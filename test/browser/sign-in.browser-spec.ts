@@ -226,6 +226,50 @@ describe('the web app in a real browser', () => {
     await page.getByRole('alert').getByText('That code is not right.').waitFor();
   }, 120_000);
 
+  it('signs in with the keyboard alone, in a focus order that follows the page', async () => {
+    const email = 'browser-keyboard@example.com';
+    expect((await t.post('/auth/register', { email, password })).status).toBe(201);
+    await page.goto('/app/login');
+    await heading('Sign in');
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        return (el.labels?.[0]?.textContent ?? el.textContent ?? '').trim();
+      });
+    const order: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab');
+      order.push(await focused());
+    }
+    expect(order).toEqual(['Skip to content', expect.stringMatching(/^Language/), 'Email', 'Password', 'Sign in', 'New here? Create an account']);
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.type(email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(password);
+    await page.keyboard.press('Enter');
+    await heading('Your account');
+  });
+
+  it('speaks Spanish, French and German', async () => {
+    await page.goto('/app/login');
+    await heading('Sign in');
+    for (const [code, title] of [
+      ['es', 'Iniciar sesión'],
+      ['fr', 'Se connecter'],
+      ['de', 'Anmelden'],
+    ] as const) {
+      await page.getByRole('combobox').selectOption(code);
+      await heading(title);
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe(code);
+    }
+    await check('sign-in-de');
+    // The choice is kept for the next visit.
+    await page.reload();
+    await heading('Anmelden');
+  });
+
   it('finds no serious or critical accessibility violation on any page it visited', () => {
     expect(violations).toEqual([]);
   });
