@@ -1,7 +1,7 @@
 import * as OTPAuth from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { checkPage, launchChromium, newPage, startBrowserTestApp, type PageProblems } from '../support/browser.js';
-import { userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
+import { loginToChallenge, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
 
 /** The admin console in Debian's Chromium: an admin signs in with password and SMS, then changes the policy and supports a user. */
 describe('the admin console in a real browser', () => {
@@ -20,6 +20,14 @@ describe('the admin console in a real browser', () => {
     admin = await userWithSms(t, 'console-admin@example.com');
     await t.db.query(`UPDATE users SET roles = '{admin}' WHERE id = $1`, [admin.userId]);
     user = await userWithSms(t, 'console-support@example.com');
+    // Two wrong SMS codes, so the user's page offers to clear the failed attempts.
+    const { mfaToken, challenge } = await loginToChallenge(t, user.email);
+    const wrong = t.lastCode(user.phone) === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 2; i++) {
+      expect(
+        (await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code: wrong }, mfaToken)).status,
+      ).toBe(401);
+    }
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -119,19 +127,34 @@ describe('the admin console in a real browser', () => {
     await page.getByText('Text message').first().waitFor();
     await check('admin-user');
 
+    await page.getByText(/^Not locked\.$/).waitFor();
+    await button('Unlock').click();
+    await page.getByRole('dialog', { name: 'Unlock' }).getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('status').getByText('Done.').waitFor();
+    await button('Sign out everywhere').click();
+    await page.getByRole('dialog', { name: 'Sign out everywhere' }).getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('status').getByText('Done.').waitFor();
+    const live = await t.db.query(`SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`, [
+      user.userId,
+    ]);
+    expect(live.rows[0].n).toBe(0);
+
     await button('Reset MFA').click();
     const dialog = page.getByRole('dialog', { name: 'Reset MFA' });
     await dialog.getByText(`Remove every factor of ${user.email}`).waitFor();
     await check('admin-user-reset-confirm');
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     await page.getByRole('status').getByText('Done.').waitFor();
-    expect((await t.db.query(`SELECT count(*)::int AS n FROM mfa_factors WHERE user_id = $1`, [user.userId])).rows[0].n).toBe(0);
+    expect(
+      (await t.db.query(`SELECT count(*)::int AS n FROM mfa_factors WHERE user_id = $1`, [user.userId])).rows[0].n,
+    ).toBe(0);
 
     await page.getByRole('main').getByRole('link', { name: 'Audit log' }).click();
     await heading('Admin console: Audit log');
     const events = page.getByTestId('audit-events');
     await events.getByText('admin.mfa.reset').waitFor();
     expect(await page.getByLabel('User id').inputValue()).toBe(user.userId);
+    for (const type of ['admin.user.unlocked', 'admin.sessions.revoked']) await events.getByText(type).waitFor();
     await check('admin-audit');
 
     // The type filter narrows the list to that event.

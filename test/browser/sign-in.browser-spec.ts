@@ -1,6 +1,13 @@
 import * as OTPAuth from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { checkPage, addVirtualAuthenticator, launchChromium, newPage, startBrowserTestApp, type PageProblems } from '../support/browser.js';
+import {
+  checkPage,
+  addVirtualAuthenticator,
+  launchChromium,
+  newPage,
+  startBrowserTestApp,
+  type PageProblems,
+} from '../support/browser.js';
 import { aal2Session, nextPhone, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
 
 /**
@@ -68,7 +75,9 @@ describe('the web app in a real browser', () => {
     expect(response!.headers()['cache-control']).toBe('no-cache');
     expect(response!.headers()['content-security-policy']).toContain("script-src 'self'");
     await heading('Sign in');
-    const scripts = await page.locator('script[src]').evaluateAll((els) => els.map((el) => (el as HTMLScriptElement).src));
+    const scripts = await page
+      .locator('script[src]')
+      .evaluateAll((els) => els.map((el) => (el as HTMLScriptElement).src));
     expect(scripts).toHaveLength(1);
     const asset = await fetch(scripts[0]!);
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
@@ -185,7 +194,12 @@ describe('the web app in a real browser', () => {
     const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
     await page.getByRole('img', { name: 'QR code for the authenticator app' }).waitFor();
     await check('enrol-totp');
-    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' });
+    const totp = new OTPAuth.TOTP({
+      secret: OTPAuth.Secret.fromBase32(secret),
+      digits: 6,
+      period: 30,
+      algorithm: 'SHA1',
+    });
     await codeField().fill(totp.generate({ timestamp: t.clock.now().getTime() }));
     await button('Confirm').click();
     await heading('Recovery codes');
@@ -233,7 +247,7 @@ describe('the web app in a real browser', () => {
     await heading('Sign in');
     const focused = () =>
       page.evaluate(() => {
-        const el = document.activeElement as HTMLElement;
+        const el = document.activeElement as HTMLInputElement;
         return (el.labels?.[0]?.textContent ?? el.textContent ?? '').trim();
       });
     const order: string[] = [];
@@ -241,7 +255,14 @@ describe('the web app in a real browser', () => {
       await page.keyboard.press('Tab');
       order.push(await focused());
     }
-    expect(order).toEqual(['Skip to content', expect.stringMatching(/^Language/), 'Email', 'Password', 'Sign in', 'New here? Create an account']);
+    expect(order).toEqual([
+      'Skip to content',
+      expect.stringMatching(/^Language/),
+      'Email',
+      'Password',
+      'Sign in',
+      'New here? Create an account',
+    ]);
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Shift+Tab');

@@ -31,7 +31,12 @@ describe('the SDK types (packages/client)', () => {
     const input = join(scratch, 'openapi.json');
     const output = join(scratch, 'schema.d.ts');
     await writeFile(input, doc.text);
-    await promisify(execFile)(process.execPath, [join(__dirname, '../support/openapi-tools.mjs'), 'typescript', input, output]);
+    await promisify(execFile)(process.execPath, [
+      join(__dirname, '../support/openapi-tools.mjs'),
+      'typescript',
+      input,
+      output,
+    ]);
     const generated = HEADER + (await readFile(output, 'utf8'));
     if (write) await writeFile(SCHEMA_FILE, generated);
     // A route or field changed without regenerating: run `npm run client:generate` and commit the result.

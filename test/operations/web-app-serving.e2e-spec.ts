@@ -21,21 +21,25 @@ describe('the web app at /app and /admin', () => {
     await rm(webDir, { recursive: true, force: true });
   });
 
-  it.each(['/app', '/app/login', '/app/enrol/sms', '/admin', '/admin/console/users', '/admin/console/users/0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87'])(
-    'answers %s with the page, revalidated on every load, under a CSP without inline script',
-    async (path) => {
-      const res = await t.get(path);
-      expect(res.status).toBe(200);
-      expect(res.text).toBe(page);
-      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-      expect(res.headers.get('cache-control')).toBe('no-cache');
-      const csp = res.headers.get('content-security-policy')!;
-      expect(csp).toContain("default-src 'none'");
-      expect(csp).toContain("script-src 'self'");
-      expect(csp).not.toContain('unsafe-inline');
-      expect(csp).toContain("frame-ancestors 'none'");
-    },
-  );
+  it.each([
+    '/app',
+    '/app/login',
+    '/app/enrol/sms',
+    '/admin',
+    '/admin/console/users',
+    '/admin/console/users/0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87',
+  ])('answers %s with the page, revalidated on every load, under a CSP without inline script', async (path) => {
+    const res = await t.get(path);
+    expect(res.status).toBe(200);
+    expect(res.text).toBe(page);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
+  });
 
   it('serves hashed assets with a year-long immutable cache', async () => {
     const res = await t.get('/app/assets/index-abc123.js');
@@ -53,7 +57,12 @@ describe('the web app at /app and /admin', () => {
   it('leaves the API and paths that only start alike alone', async () => {
     expect((await t.get('/application')).status).toBe(404);
     // The console's pages are under /admin/console: the admin API keeps its answers.
-    for (const path of ['/admin/mfa/policy', '/admin/users', '/admin/users/0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87', '/admin/audit-events']) {
+    for (const path of [
+      '/admin/mfa/policy',
+      '/admin/users',
+      '/admin/users/0b6f2c1e-8d4a-4f7e-9a51-3c2d1e0f9a87',
+      '/admin/audit-events',
+    ]) {
       const res = await t.get(path);
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);

@@ -57,7 +57,8 @@ export async function newPage(context: BrowserContext): Promise<{ page: Page; pr
   const problems: PageProblems = { errors: [] };
   page.on('pageerror', (error) => problems.errors.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error' && /Content.Security.Policy|Refused to/i.test(message.text())) problems.errors.push(`csp: ${message.text()}`);
+    if (message.type() === 'error' && /Content.Security.Policy|Refused to/i.test(message.text()))
+      problems.errors.push(`csp: ${message.text()}`);
   });
   return { page, problems };
 }

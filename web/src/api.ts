@@ -26,7 +26,11 @@ function loadSession(): Session | null {
 export const session = signal<Session | null>(loadSession());
 
 export function saveSession(tokens: Pick<Tokens, 'accessToken' | 'refreshToken'> | null): void {
-  if (tokens) sessionStorage.setItem('sesame.session', JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }));
+  if (tokens)
+    sessionStorage.setItem(
+      'sesame.session',
+      JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }),
+    );
   else sessionStorage.removeItem('sesame.session');
   session.set(tokens ? { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken } : null);
 }

@@ -369,7 +369,8 @@ const de: Partial<Dictionary> = {
   problem_INVALID_CREDENTIALS: 'E-Mail und Passwort passen zu keinem Konto.',
   problem_MFA_INVALID_CODE: 'Dieser Code stimmt nicht.',
   problem_MFA_CHALLENGE_EXPIRED: 'Dieser Code ist abgelaufen. Fordern Sie einen neuen an.',
-  problem_MFA_CHALLENGE_LOCKED: 'Zu viele falsche Codes. Fordern Sie einen neuen an oder nutzen Sie eine andere Methode.',
+  problem_MFA_CHALLENGE_LOCKED:
+    'Zu viele falsche Codes. Fordern Sie einen neuen an oder nutzen Sie eine andere Methode.',
   problem_RESEND_TOO_SOON: 'Warten Sie kurz, bevor Sie einen neuen Code anfordern.',
   problem_RATE_LIMITED: 'Zu viele Versuche. Versuchen Sie es später erneut.',
 };

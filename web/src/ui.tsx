@@ -68,7 +68,8 @@ export function problemText(error: unknown): string {
     if (error.retryAfterSeconds !== null) parts.push(t('retryAfter', { seconds: error.retryAfterSeconds }));
     return parts.join(' ');
   }
-  if (error instanceof DOMException && (error.name === 'NotAllowedError' || error.name === 'AbortError')) return t('problem_WEBAUTHN_CANCELLED');
+  if (error instanceof DOMException && (error.name === 'NotAllowedError' || error.name === 'AbortError'))
+    return t('problem_WEBAUTHN_CANCELLED');
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -76,7 +77,8 @@ export function problemText(error: unknown): string {
 export function fieldErrors(error: unknown): Record<string, string> {
   if (!(error instanceof SesameProblem) || error.code !== 'VALIDATION_FAILED') return {};
   const out: Record<string, string> = {};
-  for (const { field, message } of error.problem.errors ?? []) out[field] = out[field] ? `${out[field]}; ${message}` : message;
+  for (const { field, message } of error.problem.errors ?? [])
+    out[field] = out[field] ? `${out[field]}; ${message}` : message;
   return out;
 }
 
@@ -106,25 +108,23 @@ let fieldCounter = 0;
 const useId = (prefix: string) => useState(() => `${prefix}-${++fieldCounter}`)[0];
 
 /** A labelled input whose hint and error are tied to it (aria-describedby), marked invalid when it has an error. */
-export function Field(
-  props: {
-    label: string;
-    hint?: string;
-    error?: string;
-    name: string;
-    value: string;
-    onInput: (value: string) => void;
-    type?: 'text' | 'email' | 'password' | 'tel' | 'number' | 'search' | 'date';
-    autocomplete?: string;
-    inputMode?: 'text' | 'numeric' | 'tel' | 'email' | 'search';
-    pattern?: string;
-    required?: boolean;
-    autoFocus?: boolean;
-    minLength?: number;
-    maxLength?: number;
-    spellcheck?: boolean;
-  },
-) {
+export function Field(props: {
+  label: string;
+  hint?: string;
+  error?: string;
+  name: string;
+  value: string;
+  onInput: (value: string) => void;
+  type?: 'text' | 'email' | 'password' | 'tel' | 'number' | 'search' | 'date';
+  autocomplete?: string;
+  inputMode?: 'text' | 'numeric' | 'tel' | 'email' | 'search';
+  pattern?: string;
+  required?: boolean;
+  autoFocus?: boolean;
+  minLength?: number;
+  maxLength?: number;
+  spellcheck?: boolean;
+}) {
   const { label, hint, error, onInput, value, name, ...rest } = props;
   const id = useId(name);
   const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
@@ -178,7 +178,12 @@ export function useAction() {
  * the action asks next (a step-up) is not hidden behind it; the caller shows
  * the action's errors.
  */
-export function ConfirmButton(props: { label: string; question: string; onConfirm: () => Promise<void>; danger?: boolean }) {
+export function ConfirmButton(props: {
+  label: string;
+  question: string;
+  onConfirm: () => Promise<void>;
+  danger?: boolean;
+}) {
   const dialog = useRef<HTMLDialogElement>(null);
   const titleId = useId('confirm');
   return (

@@ -22,7 +22,10 @@ export interface SesameClientOptions {
  * and `error` is the problem body.
  */
 export function createSesameClient(options: SesameClientOptions = {}): SesameClient {
-  const client = createClient<paths>({ baseUrl: options.baseUrl ?? '', ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const client = createClient<paths>({
+    baseUrl: options.baseUrl ?? '',
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
   const bearer: Middleware = {
     onRequest({ request }) {
       const token = options.token?.();

@@ -22,7 +22,8 @@ export default function AdminApp() {
     if (current) void load.run(async () => setMe(await ok(api.GET('/auth/me'))));
   }, [current?.accessToken]);
 
-  if (!current) return <LoginPage next={path.startsWith('/admin') ? path : '/admin'} title={`${t('admin')}: ${t('signIn')}`} />;
+  if (!current)
+    return <LoginPage next={path.startsWith('/admin') ? path : '/admin'} title={`${t('admin')}: ${t('signIn')}`} />;
   if (load.error)
     return (
       <Page title={t('admin')}>

@@ -10,7 +10,12 @@ const FILTERS: Array<keyof Filters> = ['userId', 'type', 'from', 'to'];
 /** The audit log, newest first, filtered by user, type and time; the filters live in the address so a view can be shared. */
 export function AuditLog() {
   const params = new URLSearchParams(location.search);
-  const [filters, setFilters] = useState<Filters>({ userId: params.get('userId') ?? '', type: params.get('type') ?? '', from: params.get('from') ?? '', to: params.get('to') ?? '' });
+  const [filters, setFilters] = useState<Filters>({
+    userId: params.get('userId') ?? '',
+    type: params.get('type') ?? '',
+    from: params.get('from') ?? '',
+    to: params.get('to') ?? '',
+  });
   const [page, setPage] = useState<Schemas['AuditEventPageDto'] | null>(null);
   const action = useAction();
   const errors = fieldErrors(action.error);
@@ -39,10 +44,37 @@ export function AuditLog() {
         }}
       >
         <ErrorSummary error={action.error} />
-        <Field name="userId" label={t('userId')} value={filters.userId} error={errors.userId} onInput={(userId) => setFilters({ ...filters, userId })} />
-        <Field name="type" label={t('eventType')} hint="mfa.code.failed, admin.mfa.reset…" value={filters.type} error={errors.type} onInput={(type) => setFilters({ ...filters, type })} />
-        <Field name="from" type="date" label={t('from')} value={filters.from} error={errors.from} onInput={(from) => setFilters({ ...filters, from })} />
-        <Field name="to" type="date" label={t('to')} value={filters.to} error={errors.to} onInput={(to) => setFilters({ ...filters, to })} />
+        <Field
+          name="userId"
+          label={t('userId')}
+          value={filters.userId}
+          error={errors.userId}
+          onInput={(userId) => setFilters({ ...filters, userId })}
+        />
+        <Field
+          name="type"
+          label={t('eventType')}
+          hint="mfa.code.failed, admin.mfa.reset…"
+          value={filters.type}
+          error={errors.type}
+          onInput={(type) => setFilters({ ...filters, type })}
+        />
+        <Field
+          name="from"
+          type="date"
+          label={t('from')}
+          value={filters.from}
+          error={errors.from}
+          onInput={(from) => setFilters({ ...filters, from })}
+        />
+        <Field
+          name="to"
+          type="date"
+          label={t('to')}
+          value={filters.to}
+          error={errors.to}
+          onInput={(to) => setFilters({ ...filters, to })}
+        />
         <button type="submit" class="primary" disabled={action.busy}>
           {t('filter')}
         </button>

@@ -1,11 +1,19 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ok, type Schemas } from '../api.js';
 import { t, type MessageKey } from '../i18n.js';
+import { useStepUp } from '../pages/step-up.js';
 import { ErrorSummary, Field, fieldErrors, Notice, useAction } from '../ui.js';
 
 type Policy = Schemas['MfaPolicyDto'];
 type SmsKey = Exclude<keyof Policy['sms'], 'allowedCountries'>;
-const SMS_NUMBERS: SmsKey[] = ['codeLength', 'ttlSeconds', 'maxAttempts', 'resendCooldownSeconds', 'maxResends', 'maxSendsPerHourPerUser'];
+const SMS_NUMBERS: SmsKey[] = [
+  'codeLength',
+  'ttlSeconds',
+  'maxAttempts',
+  'resendCooldownSeconds',
+  'maxResends',
+  'maxSendsPerHourPerUser',
+];
 const FACTORS: Policy['allowedFactors'] = ['sms', 'totp', 'webauthn', 'recovery_code'];
 const MODES: Policy['mode'][] = ['off', 'optional', 'required'];
 
@@ -105,6 +113,7 @@ export function PolicyEditor() {
   const [preview, setPreview] = useState<DryRun | null>(null);
   const load = useAction();
   const action = useAction();
+  const stepUp = useStepUp();
   const errors = fieldErrors(action.error);
 
   useEffect(
@@ -123,121 +132,151 @@ export function PolicyEditor() {
   };
 
   // Nothing is saved: the server evaluates the edited document against every account.
-  const runPreview = () => action.run(async () => setPreview(await ok(api.POST('/admin/mfa/policy/dry-run', { body: fromDraft(policy, draft) }))));
+  const runPreview = () =>
+    action.run(async () =>
+      setPreview(await ok(api.POST('/admin/mfa/policy/dry-run', { body: fromDraft(policy, draft) }))),
+    );
 
   return (
-    <form
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        setSaved(null);
-        void action.run(async () => {
-          const next = await ok(api.PUT('/admin/mfa/policy', { body: fromDraft(policy, draft), headers: { 'if-match': String(policy.version) } }));
-          setPolicy(next);
-          setDraft(toDraft(next));
-          setSaved(t('saved', { version: next.version }));
-        });
-      }}
-    >
-      <p>{t('version', { version: policy.version })}</p>
-      {saved ? <Notice>{saved}</Notice> : null}
-      <ErrorSummary error={action.error} />
-      <fieldset>
-        <legend>{t('mode')}</legend>
-        {errors.mode ? <p class="field-error">{errors.mode}</p> : null}
-        {MODES.map((mode) => (
-          <div class="check" key={mode}>
-            <input type="radio" id={`mode-${mode}`} name="mode" checked={draft.mode === mode} onChange={() => edit({ mode })} />
-            <label for={`mode-${mode}`}>{t(`mode_${mode}` as MessageKey)}</label>
-          </div>
-        ))}
-      </fieldset>
-      <fieldset>
-        <legend>{t('requiredRoles')}</legend>
-        <div class="check">
-          <input type="checkbox" id="role-admin" checked={draft.requiredAdmin} onChange={(e) => edit({ requiredAdmin: e.currentTarget.checked })} />
-          <label for="role-admin">admin</label>
-        </div>
-      </fieldset>
-      <fieldset aria-describedby={errors.allowedFactors ? 'allowed-factors-error' : undefined}>
-        <legend>{t('allowedFactors')}</legend>
-        {errors.allowedFactors ? (
-          <p class="field-error" id="allowed-factors-error">
-            {errors.allowedFactors}
-          </p>
-        ) : null}
-        {FACTORS.map((factor) => (
-          <div class="check" key={factor}>
+    <>
+      {stepUp.panel}
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          setSaved(null);
+          void action.run(() =>
+            stepUp.guard(async () => {
+              const next = await ok(
+                api.PUT('/admin/mfa/policy', {
+                  body: fromDraft(policy, draft),
+                  headers: { 'if-match': String(policy.version) },
+                }),
+              );
+              setPolicy(next);
+              setDraft(toDraft(next));
+              setSaved(t('saved', { version: next.version }));
+            }),
+          );
+        }}
+      >
+        <p>{t('version', { version: policy.version })}</p>
+        {saved ? <Notice>{saved}</Notice> : null}
+        <ErrorSummary error={action.error} />
+        <fieldset>
+          <legend>{t('mode')}</legend>
+          {errors.mode ? <p class="field-error">{errors.mode}</p> : null}
+          {MODES.map((mode) => (
+            <div class="check" key={mode}>
+              <input
+                type="radio"
+                id={`mode-${mode}`}
+                name="mode"
+                checked={draft.mode === mode}
+                onChange={() => edit({ mode })}
+              />
+              <label for={`mode-${mode}`}>{t(`mode_${mode}` as MessageKey)}</label>
+            </div>
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend>{t('requiredRoles')}</legend>
+          <div class="check">
             <input
               type="checkbox"
-              id={`factor-${factor}`}
-              checked={draft.allowedFactors.includes(factor)}
-              onChange={(e) =>
-                edit({ allowedFactors: e.currentTarget.checked ? [...draft.allowedFactors, factor] : draft.allowedFactors.filter((f) => f !== factor) })
-              }
+              id="role-admin"
+              checked={draft.requiredAdmin}
+              onChange={(e) => edit({ requiredAdmin: e.currentTarget.checked })}
             />
-            <label for={`factor-${factor}`}>{t(`factor_${factor}` as MessageKey)}</label>
+            <label for="role-admin">admin</label>
           </div>
-        ))}
-      </fieldset>
-      <fieldset>
-        <legend>{t('factor_sms')}</legend>
-        {SMS_NUMBERS.map((key) => (
+        </fieldset>
+        <fieldset aria-describedby={errors.allowedFactors ? 'allowed-factors-error' : undefined}>
+          <legend>{t('allowedFactors')}</legend>
+          {errors.allowedFactors ? (
+            <p class="field-error" id="allowed-factors-error">
+              {errors.allowedFactors}
+            </p>
+          ) : null}
+          {FACTORS.map((factor) => (
+            <div class="check" key={factor}>
+              <input
+                type="checkbox"
+                id={`factor-${factor}`}
+                checked={draft.allowedFactors.includes(factor)}
+                onChange={(e) =>
+                  edit({
+                    allowedFactors: e.currentTarget.checked
+                      ? [...draft.allowedFactors, factor]
+                      : draft.allowedFactors.filter((f) => f !== factor),
+                  })
+                }
+              />
+              <label for={`factor-${factor}`}>{t(`factor_${factor}` as MessageKey)}</label>
+            </div>
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend>{t('factor_sms')}</legend>
+          {SMS_NUMBERS.map((key) => (
+            <Field
+              key={key}
+              name={`sms.${key}`}
+              label={t(key)}
+              type="number"
+              inputMode="numeric"
+              value={draft.sms[key]}
+              error={errors[`sms.${key}`]}
+              onInput={(value) => edit({ sms: { ...draft.sms, [key]: value } })}
+            />
+          ))}
           <Field
-            key={key}
-            name={`sms.${key}`}
-            label={t(key)}
-            type="number"
-            inputMode="numeric"
-            value={draft.sms[key]}
-            error={errors[`sms.${key}`]}
-            onInput={(value) => edit({ sms: { ...draft.sms, [key]: value } })}
+            name="sms.allowedCountries"
+            label={t('allowedCountries')}
+            value={draft.allowedCountries}
+            error={
+              Object.entries(errors)
+                .filter(([field]) => field.startsWith('sms.allowedCountries'))
+                .map(([, message]) => message)
+                .join('; ') || undefined
+            }
+            onInput={(value) => edit({ allowedCountries: value })}
           />
-        ))}
+        </fieldset>
         <Field
-          name="sms.allowedCountries"
-          label={t('allowedCountries')}
-          value={draft.allowedCountries}
-          error={Object.entries(errors)
-            .filter(([field]) => field.startsWith('sms.allowedCountries'))
-            .map(([, message]) => message)
-            .join('; ') || undefined}
-          onInput={(value) => edit({ allowedCountries: value })}
+          name="stepUpMaxAgeSeconds"
+          label={t('stepUpMaxAgeSeconds')}
+          type="number"
+          value={draft.stepUpMaxAgeSeconds}
+          error={errors.stepUpMaxAgeSeconds}
+          onInput={(value) => edit({ stepUpMaxAgeSeconds: value })}
         />
-      </fieldset>
-      <Field
-        name="stepUpMaxAgeSeconds"
-        label={t('stepUpMaxAgeSeconds')}
-        type="number"
-        value={draft.stepUpMaxAgeSeconds}
-        error={errors.stepUpMaxAgeSeconds}
-        onInput={(value) => edit({ stepUpMaxAgeSeconds: value })}
-      />
-      <Field
-        name="minFactors"
-        label={t('minFactors')}
-        type="number"
-        value={draft.minFactors}
-        error={errors.minFactors}
-        onInput={(value) => edit({ minFactors: value })}
-      />
-      <Field
-        name="mfaTokenTtlSeconds"
-        label={t('mfaTokenTtlSeconds')}
-        type="number"
-        value={draft.mfaTokenTtlSeconds}
-        error={errors.mfaTokenTtlSeconds}
-        onInput={(value) => edit({ mfaTokenTtlSeconds: value })}
-      />
-      {preview ? <DryRunReport report={preview} /> : null}
-      <div class="actions">
-        <button type="button" onClick={() => void runPreview()} disabled={action.busy}>
-          {t('preview')}
-        </button>
-        <button type="submit" class="primary" disabled={action.busy}>
-          {t('save')}
-        </button>
-      </div>
-    </form>
+        <Field
+          name="minFactors"
+          label={t('minFactors')}
+          type="number"
+          value={draft.minFactors}
+          error={errors.minFactors}
+          onInput={(value) => edit({ minFactors: value })}
+        />
+        <Field
+          name="mfaTokenTtlSeconds"
+          label={t('mfaTokenTtlSeconds')}
+          type="number"
+          value={draft.mfaTokenTtlSeconds}
+          error={errors.mfaTokenTtlSeconds}
+          onInput={(value) => edit({ mfaTokenTtlSeconds: value })}
+        />
+        {preview ? <DryRunReport report={preview} /> : null}
+        <div class="actions">
+          <button type="button" onClick={() => void runPreview()} disabled={action.busy}>
+            {t('preview')}
+          </button>
+          <button type="submit" class="primary" disabled={action.busy}>
+            {t('save')}
+          </button>
+        </div>
+      </form>
+    </>
   );
 }

@@ -1,9 +1,30 @@
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
 import { useEffect, useRef } from 'preact/hooks';
 import type { Schemas } from '../api.js';
 import { t } from '../i18n.js';
 
-Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip);
+Chart.register(
+  BarController,
+  BarElement,
+  LineController,
+  LineElement,
+  PointElement,
+  CategoryScale,
+  LinearScale,
+  Legend,
+  Tooltip,
+);
 
 type Stats = Schemas['MfaStatsDto'];
 const percent = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 1000) / 10);
@@ -37,8 +58,18 @@ export function StatsCharts(props: { stats: Stats }) {
             data: {
               labels: days,
               datasets: [
-                { label: t('deliveryRate'), data: byDay.map((d) => percent(d.delivered, d.sent)), borderColor: '#1d4ed8', backgroundColor: '#1d4ed8' },
-                { label: t('conversion'), data: byDay.map((d) => percent(d.verified, d.sent)), borderColor: '#047857', backgroundColor: '#047857' },
+                {
+                  label: t('deliveryRate'),
+                  data: byDay.map((d) => percent(d.delivered, d.sent)),
+                  borderColor: '#1d4ed8',
+                  backgroundColor: '#1d4ed8',
+                },
+                {
+                  label: t('conversion'),
+                  data: byDay.map((d) => percent(d.verified, d.sent)),
+                  borderColor: '#047857',
+                  backgroundColor: '#047857',
+                },
               ],
             },
             options: { animation: false, scales: { y: { min: 0, max: 100 } } },

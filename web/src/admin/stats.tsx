@@ -17,7 +17,8 @@ export function StatsPage() {
   const [stats, setStats] = useState<Stats | null>(null);
   const action = useAction();
   const errors = fieldErrors(action.error);
-  const load = () => action.run(async () => setStats(await ok(api.GET('/admin/mfa/stats', { params: { query: { from, to } } }))));
+  const load = () =>
+    action.run(async () => setStats(await ok(api.GET('/admin/mfa/stats', { params: { query: { from, to } } }))));
   useEffect(() => void load(), []);
   return (
     <>

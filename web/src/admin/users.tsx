@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ok, type Schemas } from '../api.js';
 import { t } from '../i18n.js';
+import { useStepUp } from '../pages/step-up.js';
 import { ConfirmButton, ErrorSummary, factorName, Field, formatDate, Link, Notice, useAction } from '../ui.js';
 
 export function UserSearch() {
@@ -9,7 +10,11 @@ export function UserSearch() {
   const action = useAction();
   const search = (cursor?: string) =>
     action.run(async () => {
-      const next = await ok(api.GET('/admin/users', { params: { query: { ...(email.trim() ? { email: email.trim() } : {}), ...(cursor ? { cursor } : {}) } } }));
+      const next = await ok(
+        api.GET('/admin/users', {
+          params: { query: { ...(email.trim() ? { email: email.trim() } : {}), ...(cursor ? { cursor } : {}) } },
+        }),
+      );
       setPage(cursor && page ? { items: [...page.items, ...next.items], nextCursor: next.nextCursor } : next);
     });
   return (
@@ -69,14 +74,19 @@ export function UserDetails(props: { id: string }) {
   const [message, setMessage] = useState<string | null>(null);
   const load = useAction();
   const action = useAction();
-  const refresh = () => load.run(async () => setUser(await ok(api.GET('/admin/users/{id}', { params: { path: { id: props.id } } }))));
+  // Every support action needs a recent second factor: an older session is asked for one, then the action runs.
+  const stepUp = useStepUp();
+  const refresh = () =>
+    load.run(async () => setUser(await ok(api.GET('/admin/users/{id}', { params: { path: { id: props.id } } }))));
   useEffect(() => void refresh(), [props.id]);
   if (!user) return <ErrorSummary error={load.error} />;
   const path = { params: { path: { id: user.id } } };
   const act = (call: () => Promise<unknown>) =>
     action.run(async () => {
       setMessage(null);
-      await call();
+      await stepUp.guard(async () => {
+        await call();
+      });
       setMessage(t('actionDone'));
       await refresh();
     });
@@ -84,10 +94,12 @@ export function UserDetails(props: { id: string }) {
     <>
       <h2>{user.email}</h2>
       <p class="hint">
-        {t('userId')}: <code>{user.id}</code> · {t('createdAt')} {formatDate(user.createdAt)} · {t('roles')}: {user.roles.join(', ') || '—'}
+        {t('userId')}: <code>{user.id}</code> · {t('createdAt')} {formatDate(user.createdAt)} · {t('roles')}:{' '}
+        {user.roles.join(', ') || '—'}
       </p>
       {message ? <Notice>{message}</Notice> : null}
       <ErrorSummary error={action.error} />
+      {stepUp.panel}
       <div class="actions">
         <ConfirmButton
           label={t('resetMfa')}
@@ -107,14 +119,21 @@ export function UserDetails(props: { id: string }) {
       <ul class="factors">
         {user.factors.map((factor) => (
           <li key={factor.id}>
-            <strong>{factorName(factor.type)}</strong> — {factor.label} ({t(factor.status === 'active' ? 'status_active' : 'status_pending')}) ·{' '}
+            <strong>{factorName(factor.type)}</strong> — {factor.label} (
+            {t(factor.status === 'active' ? 'status_active' : 'status_pending')}) ·{' '}
             {factor.lastUsedAt ? t('lastUsed', { date: formatDate(factor.lastUsedAt) }) : t('neverUsed')}{' '}
             <ConfirmButton
               label={t('remove')}
               danger
               question={t('removeFactorConfirm', { label: factor.label, email: user.email })}
               onConfirm={() =>
-                act(() => ok(api.DELETE('/admin/users/{id}/mfa/factors/{factorId}', { params: { path: { id: user.id, factorId: factor.id } } })))
+                act(() =>
+                  ok(
+                    api.DELETE('/admin/users/{id}/mfa/factors/{factorId}', {
+                      params: { path: { id: user.id, factorId: factor.id } },
+                    }),
+                  ),
+                )
               }
             />
           </li>
@@ -123,7 +142,11 @@ export function UserDetails(props: { id: string }) {
       <h3>{t('lockTitle')}</h3>
       <p>{user.lock.locked ? t('locked', { count: user.lock.failedAttemptsLastHour }) : t('notLocked')}</p>
       {user.lock.locked || user.lock.failedAttemptsLastHour > 0 ? (
-        <ConfirmButton label={t('unlock')} question={t('unlockConfirm', { email: user.email })} onConfirm={() => act(() => ok(api.POST('/admin/users/{id}/unlock', path)))} />
+        <ConfirmButton
+          label={t('unlock')}
+          question={t('unlockConfirm', { email: user.email })}
+          onConfirm={() => act(() => ok(api.POST('/admin/users/{id}/unlock', path)))}
+        />
       ) : null}
       <h3>{t('sessions')}</h3>
       <ul>

@@ -41,7 +41,9 @@ export function AccountPage() {
   return (
     <Page title={t('account')} nav={signOutButton()}>
       <ErrorSummary error={load.error} />
-      {load.error instanceof SesameProblem && load.error.code === 'UNAUTHENTICATED' ? <Link href="/app/login">{t('signIn')}</Link> : null}
+      {load.error instanceof SesameProblem && load.error.code === 'UNAUTHENTICATED' ? (
+        <Link href="/app/login">{t('signIn')}</Link>
+      ) : null}
       {me ? (
         <p>
           {t('signedInAs', { email: me.email })} · {t('assurance', { aal: me.aal })}
@@ -93,7 +95,11 @@ export function AccountPage() {
   );
 }
 
-function FactorItem(props: { factor: Factor; onChanged: (message: string) => void; guard: (change: () => Promise<void>) => Promise<void> }) {
+function FactorItem(props: {
+  factor: Factor;
+  onChanged: (message: string) => void;
+  guard: (change: () => Promise<void>) => Promise<void>;
+}) {
   const { factor } = props;
   const [renaming, setRenaming] = useState(false);
   const [label, setLabel] = useState(factor.label);
@@ -101,9 +107,12 @@ function FactorItem(props: { factor: Factor; onChanged: (message: string) => voi
   const renamable = factor.type === 'totp' || factor.type === 'webauthn';
   return (
     <li>
-      <strong>{factorName(factor.type)}</strong> — {factor.label} <span class="status">({t(factor.status === 'active' ? 'status_active' : 'status_pending')})</span>
+      <strong>{factorName(factor.type)}</strong> — {factor.label}{' '}
+      <span class="status">({t(factor.status === 'active' ? 'status_active' : 'status_pending')})</span>
       <br />
-      <span class="hint">{factor.lastUsedAt ? t('lastUsed', { date: formatDate(factor.lastUsedAt) }) : t('neverUsed')}</span>
+      <span class="hint">
+        {factor.lastUsedAt ? t('lastUsed', { date: formatDate(factor.lastUsedAt) }) : t('neverUsed')}
+      </span>
       <ErrorSummary error={action.error} />
       {renaming ? (
         <form
@@ -111,7 +120,12 @@ function FactorItem(props: { factor: Factor; onChanged: (message: string) => voi
             e.preventDefault();
             void action.run(async () => {
               await props.guard(async () => {
-                await ok(api.PATCH('/me/mfa/factors/{id}', { params: { path: { id: factor.id } }, body: { label: label.trim() } }));
+                await ok(
+                  api.PATCH('/me/mfa/factors/{id}', {
+                    params: { path: { id: factor.id } },
+                    body: { label: label.trim() },
+                  }),
+                );
               });
               setRenaming(false);
               props.onChanged(t('renamed'));

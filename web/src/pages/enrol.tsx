@@ -68,12 +68,26 @@ export function SmsEnrolPage() {
           onSubmit={(e) => {
             e.preventDefault();
             void action.run(async () => {
-              setEnrolment(await ok(api.POST('/me/mfa/factors/sms', { body: { phone: phone.trim() }, headers: enrolmentHeaders() })));
+              setEnrolment(
+                await ok(
+                  api.POST('/me/mfa/factors/sms', { body: { phone: phone.trim() }, headers: enrolmentHeaders() }),
+                ),
+              );
             });
           }}
         >
           <ErrorSummary error={action.error} />
-          <Field name="phone" type="tel" label={t('phone')} hint={t('phoneHint')} value={phone} onInput={setPhone} error={errors.phone} autocomplete="tel" required />
+          <Field
+            name="phone"
+            type="tel"
+            label={t('phone')}
+            hint={t('phoneHint')}
+            value={phone}
+            onInput={setPhone}
+            error={errors.phone}
+            autocomplete="tel"
+            required
+          />
           <button type="submit" class="primary" disabled={action.busy}>
             {t('sendCode')}
           </button>
@@ -120,7 +134,10 @@ export function SmsEnrolPage() {
             onResend={() =>
               void action.run(async () => {
                 const next = await ok(
-                  api.POST('/auth/mfa/challenges/{id}/resend', { params: { path: { id: enrolment.challengeId } }, headers: enrolmentHeaders() }),
+                  api.POST('/auth/mfa/challenges/{id}/resend', {
+                    params: { path: { id: enrolment.challengeId } },
+                    headers: enrolmentHeaders(),
+                  }),
                 );
                 setEnrolment({ ...enrolment, ...next, challengeId: next.challengeId });
               })
@@ -148,7 +165,11 @@ export function TotpEnrolPage() {
             type="button"
             class="primary"
             disabled={action.busy}
-            onClick={() => void action.run(async () => setEnrolment(await ok(api.POST('/me/mfa/factors/totp', { body: {}, headers: enrolmentHeaders() }))))}
+            onClick={() =>
+              void action.run(async () =>
+                setEnrolment(await ok(api.POST('/me/mfa/factors/totp', { body: {}, headers: enrolmentHeaders() }))),
+              )
+            }
           >
             {t('continue')}
           </button>
@@ -171,12 +192,31 @@ export function TotpEnrolPage() {
           }}
         >
           <p>{t('totpScan')}</p>
-          <img class="qr" alt={t('totpQrAlt')} src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(enrolment.qrSvg)}`} width={200} height={200} />
+          <img
+            class="qr"
+            alt={t('totpQrAlt')}
+            src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(enrolment.qrSvg)}`}
+            width={200}
+            height={200}
+          />
           <p>
-            {t('totpSecret')}: <code class="secret" data-testid="totp-secret">{enrolment.secret}</code>
+            {t('totpSecret')}:{' '}
+            <code class="secret" data-testid="totp-secret">
+              {enrolment.secret}
+            </code>
           </p>
           <ErrorSummary error={action.error} />
-          <Field name="code" label={t('code')} hint={t('totpCodeHint')} value={code} onInput={setCode} error={errors.code} autocomplete="one-time-code" inputMode="numeric" required />
+          <Field
+            name="code"
+            label={t('code')}
+            hint={t('totpCodeHint')}
+            value={code}
+            onInput={setCode}
+            error={errors.code}
+            autocomplete="one-time-code"
+            inputMode="numeric"
+            required
+          />
           <button type="submit" class="primary" disabled={action.busy}>
             {t('confirmCode')}
           </button>
@@ -200,13 +240,18 @@ export function PasskeyEnrolPage() {
           e.preventDefault();
           void action.run(async () => {
             const options = await ok(api.POST('/me/mfa/factors/webauthn/options', { headers: enrolmentHeaders() }));
-            const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(options as unknown as PublicKeyCredentialCreationOptionsJSON);
+            const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(
+              options as unknown as PublicKeyCredentialCreationOptionsJSON,
+            );
             const credential = (await navigator.credentials.create({ publicKey })) as PublicKeyCredential | null;
             if (!credential) throw new DOMException('no credential', 'NotAllowedError');
             finish(
               await ok(
                 api.POST('/me/mfa/factors/webauthn', {
-                  body: { credential: credential.toJSON() as unknown as Record<string, unknown>, ...(label.trim() ? { label: label.trim() } : {}) },
+                  body: {
+                    credential: credential.toJSON() as unknown as Record<string, unknown>,
+                    ...(label.trim() ? { label: label.trim() } : {}),
+                  },
                   headers: enrolmentHeaders(),
                 }),
               ),
@@ -231,7 +276,9 @@ export function RecoveryCodesPage() {
   const action = useAction();
   const stepUp = useStepUp();
   const download = () => {
-    const url = URL.createObjectURL(new Blob([`${t('recoveryTitle')} — ${location.host}\n\n${codes!.join('\n')}\n`], { type: 'text/plain' }));
+    const url = URL.createObjectURL(
+      new Blob([`${t('recoveryTitle')} — ${location.host}\n\n${codes!.join('\n')}\n`], { type: 'text/plain' }),
+    );
     const a = document.createElement('a');
     a.href = url;
     a.download = 'sesame-recovery-codes.txt';
@@ -279,7 +326,12 @@ export function RecoveryCodesPage() {
             </button>
           </div>
           <div class="check no-print">
-            <input type="checkbox" id="saved-codes" checked={saved} onChange={(e) => setSaved(e.currentTarget.checked)} />
+            <input
+              type="checkbox"
+              id="saved-codes"
+              checked={saved}
+              onChange={(e) => setSaved(e.currentTarget.checked)}
+            />
             <label for="saved-codes">{t('savedThem')}</label>
           </div>
           <button type="button" class="primary no-print" disabled={!saved} onClick={() => navigate('/app/account')}>

@@ -7,7 +7,12 @@ import { ErrorSummary, Field, fieldErrors, Link, Page, useAction } from '../ui.j
 import { SecondFactor } from './second-factor.js';
 
 /** POST /auth/login and what each of its three answers leads to. */
-async function logIn(email: string, password: string, next: string, onMfaRequired: (result: Schemas['MfaRequiredResponseDto']) => void): Promise<void> {
+async function logIn(
+  email: string,
+  password: string,
+  next: string,
+  onMfaRequired: (result: Schemas['MfaRequiredResponseDto']) => void,
+): Promise<void> {
   const result = (await ok(api.POST('/auth/login', { body: { email, password } }))) as LoginResult;
   switch (result.status) {
     case 'authenticated':
@@ -32,7 +37,11 @@ export function LoginPage(props: { next: string; title?: string }) {
     return (
       <Page title={props.title ?? t('signIn')}>
         {mfa.notice === 'FACTOR_NO_LONGER_ALLOWED' ? <p class="notice">{t('problem_MFA_FACTOR_NOT_ALLOWED')}</p> : null}
-        <SecondFactor mfaToken={mfa.mfaToken} factors={mfa.factors} onTokens={(tokens) => signedIn(tokens, props.next)} />
+        <SecondFactor
+          mfaToken={mfa.mfaToken}
+          factors={mfa.factors}
+          onTokens={(tokens) => signedIn(tokens, props.next)}
+        />
       </Page>
     );
   }
@@ -48,7 +57,16 @@ export function LoginPage(props: { next: string; title?: string }) {
         }}
       >
         <ErrorSummary error={action.error} />
-        <Field name="email" type="email" label={t('email')} value={email} onInput={setEmail} error={errors.email} autocomplete="username" required />
+        <Field
+          name="email"
+          type="email"
+          label={t('email')}
+          value={email}
+          onInput={setEmail}
+          error={errors.email}
+          autocomplete="username"
+          required
+        />
         <Field
           name="password"
           type="password"
@@ -90,7 +108,16 @@ export function RegisterPage() {
         }}
       >
         <ErrorSummary error={action.error} />
-        <Field name="email" type="email" label={t('email')} value={email} onInput={setEmail} error={errors.email} autocomplete="username" required />
+        <Field
+          name="email"
+          type="email"
+          label={t('email')}
+          value={email}
+          onInput={setEmail}
+          error={errors.email}
+          autocomplete="username"
+          required
+        />
         <Field
           name="password"
           type="password"

@@ -12,7 +12,11 @@ type WebauthnChallenge = Schemas['WebauthnChallengeDto'];
  * factor ends in POST /auth/mfa/verify with the mfaToken, which returns the
  * tokens of an aal2 session.
  */
-export function SecondFactor(props: { mfaToken: string; factors: FactorSummary[]; onTokens: (tokens: Tokens) => void }) {
+export function SecondFactor(props: {
+  mfaToken: string;
+  factors: FactorSummary[];
+  onTokens: (tokens: Tokens) => void;
+}) {
   const [chosen, setChosen] = useState<FactorSummary | null>(props.factors.length === 1 ? props.factors[0]! : null);
   if (!chosen) {
     return (
@@ -80,7 +84,12 @@ export function ResendButton(props: { availableAt: string; disabled: boolean; on
   const cooldown = useSecondsUntil(props.availableAt);
   return (
     <div class="actions">
-      <button type="button" onClick={props.onResend} disabled={props.disabled || cooldown > 0} aria-describedby="resend-when">
+      <button
+        type="button"
+        onClick={props.onResend}
+        disabled={props.disabled || cooldown > 0}
+        aria-describedby="resend-when"
+      >
         {t('resend')}
       </button>
       <span id="resend-when" class="hint">
@@ -101,7 +110,10 @@ function CodeStep(props: StepProps) {
         e.preventDefault();
         void action.run(async () =>
           props.onTokens(
-            await verify(props.mfaToken, totp ? { factorId: props.factor.id, code: code.trim() } : { type: 'recovery_code', code: code.trim() }),
+            await verify(
+              props.mfaToken,
+              totp ? { factorId: props.factor.id, code: code.trim() } : { type: 'recovery_code', code: code.trim() },
+            ),
           ),
         );
       }}
@@ -139,7 +151,10 @@ function SmsStep(props: StepProps) {
   useEffect(() => {
     void start.run(async () => {
       const created = (await ok(
-        api.POST('/auth/mfa/challenges', { body: { factorId: props.factor.id }, headers: withMfaToken(props.mfaToken) }),
+        api.POST('/auth/mfa/challenges', {
+          body: { factorId: props.factor.id },
+          headers: withMfaToken(props.mfaToken),
+        }),
       )) as SmsChallenge;
       setChallenge(created);
       setAttempts(created.attemptsRemaining);
@@ -168,7 +183,8 @@ function SmsStep(props: StepProps) {
       try {
         props.onTokens(await verify(props.mfaToken, { challengeId: challenge!.challengeId, code: code.trim() }));
       } catch (error) {
-        if (error instanceof SesameProblem && typeof error.problem.attemptsRemaining === 'number') setAttempts(error.problem.attemptsRemaining);
+        if (error instanceof SesameProblem && typeof error.problem.attemptsRemaining === 'number')
+          setAttempts(error.problem.attemptsRemaining);
         throw error;
       }
     });
@@ -176,7 +192,10 @@ function SmsStep(props: StepProps) {
   const resend = () =>
     action.run(async () => {
       const next = (await ok(
-        api.POST('/auth/mfa/challenges/{id}/resend', { params: { path: { id: challenge!.challengeId } }, headers: withMfaToken(props.mfaToken) }),
+        api.POST('/auth/mfa/challenges/{id}/resend', {
+          params: { path: { id: challenge!.challengeId } },
+          headers: withMfaToken(props.mfaToken),
+        }),
       )) as SmsChallenge;
       setChallenge(next);
       setAttempts(next.attemptsRemaining);
@@ -224,13 +243,21 @@ function PasskeyStep(props: StepProps) {
   const go = () =>
     action.run(async () => {
       const challenge = (await ok(
-        api.POST('/auth/mfa/challenges', { body: { factorId: props.factor.id }, headers: withMfaToken(props.mfaToken) }),
+        api.POST('/auth/mfa/challenges', {
+          body: { factorId: props.factor.id },
+          headers: withMfaToken(props.mfaToken),
+        }),
       )) as WebauthnChallenge;
-      const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(challenge.options as unknown as PublicKeyCredentialRequestOptionsJSON);
+      const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(
+        challenge.options as unknown as PublicKeyCredentialRequestOptionsJSON,
+      );
       const credential = (await navigator.credentials.get({ publicKey })) as PublicKeyCredential | null;
       if (!credential) throw new DOMException('no credential', 'NotAllowedError');
       props.onTokens(
-        await verify(props.mfaToken, { challengeId: challenge.challengeId, credential: credential.toJSON() as unknown as Record<string, never> }),
+        await verify(props.mfaToken, {
+          challengeId: challenge.challengeId,
+          credential: credential.toJSON() as unknown as Record<string, never>,
+        }),
       );
     });
   return (

@@ -9,9 +9,12 @@ import { SecondFactor } from './second-factor.js';
  * the change again.
  */
 export function useStepUp() {
-  const [pending, setPending] = useState<{ mfaToken: string; factors: FactorSummary[]; retry: () => Promise<void>; done: (e?: unknown) => void } | null>(
-    null,
-  );
+  const [pending, setPending] = useState<{
+    mfaToken: string;
+    factors: FactorSummary[];
+    retry: () => Promise<void>;
+    done: (e?: unknown) => void;
+  } | null>(null);
   const guard = async (change: () => Promise<void>): Promise<void> => {
     try {
       await change();
@@ -19,7 +22,12 @@ export function useStepUp() {
       if (!(error instanceof SesameProblem) || error.code !== 'STEP_UP_REQUIRED') throw error;
       const stepUp = await ok(api.POST('/auth/step-up'));
       await new Promise<void>((resolve, reject) =>
-        setPending({ mfaToken: stepUp.mfaToken, factors: stepUp.factors, retry: change, done: (e) => (e ? reject(e) : resolve()) }),
+        setPending({
+          mfaToken: stepUp.mfaToken,
+          factors: stepUp.factors,
+          retry: change,
+          done: (e) => (e ? reject(e) : resolve()),
+        }),
       );
     }
   };
@@ -43,4 +51,3 @@ export function useStepUp() {
   ) : null;
   return { guard, panel };
 }
-
