@@ -216,6 +216,26 @@ describe('the web app in a real browser', () => {
     await button('Verify').click();
     await heading('Your account');
     await page.getByText('Session strength: aal2').waitFor();
+
+    // Rename the factor.
+    const factor = page.getByRole('listitem').filter({ hasText: 'Authenticator app —' });
+    await factor.getByRole('button', { name: 'Rename' }).click();
+    await factor.getByRole('textbox', { name: 'Name' }).fill('Work phone');
+    await factor.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').getByText('Renamed.').waitFor();
+    await page.getByRole('listitem').filter({ hasText: 'Work phone' }).waitFor();
+
+    // Later (the access token has expired and the sign-in is older than the step-up window): removing it
+    // refreshes the session, then asks for a fresh second factor, then removes it.
+    t.clock.advance(1000);
+    await page.getByRole('listitem').filter({ hasText: 'Work phone' }).getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog', { name: 'Remove' }).getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
+    await check('step-up-totp');
+    await codeField().fill(totp.generate({ timestamp: t.clock.now().getTime() }));
+    await button('Verify').click();
+    await page.getByRole('status').getByText('Removed.').waitFor();
+    await page.getByText('You have no second factor yet.').waitFor();
   }, 120_000);
 
   it('signs in with a recovery code', async () => {

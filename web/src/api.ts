@@ -38,5 +38,50 @@ export function saveSession(tokens: Pick<Tokens, 'accessToken' | 'refreshToken'>
 /** The typed client on this origin, carrying the session's access token. */
 export const api = createSesameClient({ token: () => session.get()?.accessToken });
 
+let refreshing: Promise<Session | null> | null = null;
+
+/** POST /auth/refresh once for all the requests that found the access token expired; null when the session is over. */
+function refreshSession(refreshToken: string): Promise<Session | null> {
+  refreshing ??= fetch('/auth/refresh', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refreshToken }),
+  })
+    .then(async (res) => (res.ok ? ((await res.json()) as Tokens) : null))
+    .catch(() => null)
+    .then((tokens) => {
+      saveSession(tokens);
+      return session.get();
+    })
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+/**
+ * Access tokens last minutes, the session longer: a request refused with 401
+ * while it carried the session's token is sent again once with a refreshed
+ * one (the refresh keeps the session's auth_time, so step-up rules still see
+ * the original sign-in). A failed refresh ends the session.
+ */
+const copies = new Map<string, Request>();
+api.use({
+  onRequest({ request, id }) {
+    if (session.get() && request.headers.has('authorization')) copies.set(id, request.clone());
+  },
+  async onResponse({ request, response, id }) {
+    const copy = copies.get(id);
+    copies.delete(id);
+    const current = session.get();
+    if (response.status !== 401 || !copy || !current) return;
+    if (request.headers.get('authorization') !== `Bearer ${current.accessToken}`) return;
+    const refreshed = await refreshSession(current.refreshToken);
+    if (!refreshed) return;
+    copy.headers.set('authorization', `Bearer ${refreshed.accessToken}`);
+    return fetch(copy);
+  },
+});
+
 /** Headers for a call made with the mfaToken of a login (or step-up) in progress. */
 export const withMfaToken = (mfaToken: string) => ({ authorization: `Bearer ${mfaToken}` });
