@@ -1,7 +1,8 @@
 import * as OTPAuth from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { checkPage, launchChromium, newPage, startBrowserTestApp, type PageProblems } from '../support/browser.js';
-import { loginToChallenge, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
+import { aal2Session, loginToChallenge, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
+import { totpCode } from '../support/totp-code.js';
 
 /** The admin console in Debian's Chromium: an admin signs in with password and SMS, then changes the policy and supports a user. */
 describe('the admin console in a real browser', () => {
@@ -20,6 +21,16 @@ describe('the admin console in a real browser', () => {
     admin = await userWithSms(t, 'console-admin@example.com');
     await t.db.query(`UPDATE users SET roles = '{admin}' WHERE id = $1`, [admin.userId]);
     user = await userWithSms(t, 'console-support@example.com');
+    // A second factor (an authenticator app), for the console to remove on its own.
+    const session = await aal2Session(t, user);
+    const totp = await t.post('/me/mfa/factors/totp', { label: 'Support phone app' }, session.accessToken);
+    expect(totp.status).toBe(201);
+    const activated = await t.post(
+      `/me/mfa/factors/${totp.body.factorId}/activate`,
+      { code: totpCode(totp.body.secret, t.clock.now()) },
+      session.accessToken,
+    );
+    expect(activated.status).toBe(200);
     // Two wrong SMS codes, so the user's page offers to clear the failed attempts.
     const { mfaToken, challenge } = await loginToChallenge(t, user.email);
     const wrong = t.lastCode(user.phone) === '000000' ? '111111' : '000000';
@@ -127,6 +138,14 @@ describe('the admin console in a real browser', () => {
     await page.getByText('Text message').first().waitFor();
     await check('admin-user');
 
+    // Remove one factor: the other stays.
+    const appFactor = page.getByRole('listitem').filter({ hasText: 'Support phone app' });
+    await appFactor.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog', { name: 'Remove' }).getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('status').getByText('Done.').waitFor();
+    await appFactor.waitFor({ state: 'detached' });
+    await page.getByRole('listitem').filter({ hasText: 'Text message —' }).waitFor();
+
     await page.getByText(/^Not locked\.$/).waitFor();
     await button('Unlock').click();
     await page.getByRole('dialog', { name: 'Unlock' }).getByRole('button', { name: 'Confirm' }).click();
@@ -154,7 +173,8 @@ describe('the admin console in a real browser', () => {
     const events = page.getByTestId('audit-events');
     await events.getByText('admin.mfa.reset').waitFor();
     expect(await page.getByLabel('User id').inputValue()).toBe(user.userId);
-    for (const type of ['admin.user.unlocked', 'admin.sessions.revoked']) await events.getByText(type).waitFor();
+    for (const type of ['admin.factor.removed', 'admin.user.unlocked', 'admin.sessions.revoked'])
+      await events.getByText(type).waitFor();
     await check('admin-audit');
 
     // The type filter narrows the list to that event.
