@@ -1,23 +1,15 @@
 import * as OTPAuth from 'otpauth';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { checkPage, launchChromium, newPage, startBrowserTestApp, type PageProblems } from '../support/browser.js';
-import { aal2Session, loginToChallenge, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
+import type { Page } from 'playwright-core';
+import { browserSuite, type BrowserTestApp } from '../support/browser.js';
+import { aal2Session, loginToChallenge, userWithSms } from '../support/sms-test-app.js';
 import { totpCode } from '../support/totp-code.js';
 
 /** The admin console in Debian's Chromium: an admin signs in with password and SMS, then changes the policy and supports a user. */
 describe('the admin console in a real browser', () => {
-  let t: SmsTestApp & { origin: string };
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  let problems: PageProblems;
   let admin: Awaited<ReturnType<typeof userWithSms>>;
   /** The user the support test helps; enrolled before the policy test makes MFA required. */
   let user: Awaited<ReturnType<typeof userWithSms>>;
-  const violations: string[] = [];
-
-  beforeAll(async () => {
-    [t, browser] = await Promise.all([startBrowserTestApp(), launchChromium()]);
+  const suite = browserSuite(async (t) => {
     admin = await userWithSms(t, 'console-admin@example.com');
     await t.db.query(`UPDATE users SET roles = '{admin}' WHERE id = $1`, [admin.userId]);
     user = await userWithSms(t, 'console-support@example.com');
@@ -39,23 +31,13 @@ describe('the admin console in a real browser', () => {
         (await t.post('/auth/mfa/verify', { challengeId: challenge.challengeId, code: wrong }, mfaToken)).status,
       ).toBe(401);
     }
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
   });
-  beforeEach(async () => {
-    context = await browser.newContext({ baseURL: t.origin, locale: 'en-GB' });
-    ({ page, problems } = await newPage(context));
+  const { check, heading, button, violations } = suite;
+  let t: BrowserTestApp;
+  let page: Page;
+  beforeEach(() => {
+    ({ t, page } = suite);
   });
-  afterEach(async () => {
-    await context.close();
-    expect(problems.errors).toEqual([]);
-  });
-
-  const check = async (name: string) => violations.push(...(await checkPage(page, name)));
-  const heading = (name: string) => page.getByRole('heading', { level: 1, name }).waitFor();
-  const button = (name: string) => page.getByRole('button', { name, exact: true });
 
   async function adminSignIn(path = '/admin') {
     await page.goto(path);
@@ -101,14 +83,14 @@ describe('the admin console in a real browser', () => {
     expect((await t.get('/admin/mfa/policy', (await signedInAdminToken())!)).body.mode).toBe('required');
 
     // The newcomer signs in: the policy now asks it to enrol a first factor, and it does (authenticator app).
-    const userPage = await context.newPage();
+    const userPage = await suite.context.newPage();
     await userPage.goto('/app/login');
     await userPage.getByLabel('Email').fill(email);
     await userPage.getByLabel('Password').fill('correct horse battery');
     await userPage.getByRole('button', { name: 'Sign in', exact: true }).click();
     await userPage.getByRole('heading', { level: 1, name: 'Add a sign-in method' }).waitFor();
     await userPage.getByText('Your organisation requires a second factor.').waitFor();
-    violations.push(...(await checkPage(userPage, 'enrol-required')));
+    await check('enrol-required', userPage);
     await userPage.getByRole('link', { name: 'Add an authenticator app' }).click();
     await userPage.getByRole('button', { name: 'Continue', exact: true }).click();
     const secret = (await userPage.getByTestId('totp-secret').textContent())!.trim();

@@ -1,14 +1,7 @@
 import * as OTPAuth from 'otpauth';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import {
-  checkPage,
-  addVirtualAuthenticator,
-  launchChromium,
-  newPage,
-  startBrowserTestApp,
-  type PageProblems,
-} from '../support/browser.js';
-import { aal2Session, nextPhone, userWithSms, type SmsTestApp } from '../support/sms-test-app.js';
+import type { Page } from 'playwright-core';
+import { addVirtualAuthenticator, browserSuite, type BrowserTestApp } from '../support/browser.js';
+import { aal2Session, nextPhone, userWithSms } from '../support/sms-test-app.js';
 
 /**
  * The web app in Debian's Chromium against the real Sesame (fake Vonage for
@@ -17,35 +10,14 @@ import { aal2Session, nextPhone, userWithSms, type SmsTestApp } from '../support
  * photographed.
  */
 describe('the web app in a real browser', () => {
-  let t: SmsTestApp & { origin: string };
-  let browser: Browser;
-  let context: BrowserContext;
+  const suite = browserSuite();
+  const { check, heading, button, codeField, violations } = suite;
+  let t: BrowserTestApp;
   let page: Page;
-  let problems: PageProblems;
-  const violations: string[] = [];
+  beforeEach(() => {
+    ({ t, page } = suite);
+  });
   const password = 'correct horse battery';
-
-  beforeAll(async () => {
-    [t, browser] = await Promise.all([startBrowserTestApp(), launchChromium()]);
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
-  beforeEach(async () => {
-    context = await browser.newContext({ baseURL: t.origin, locale: 'en-GB' });
-    ({ page, problems } = await newPage(context));
-  });
-  afterEach(async () => {
-    await context.close();
-    // No script error and no CSP violation on any page of the test.
-    expect(problems.errors).toEqual([]);
-  });
-
-  const check = async (name: string) => violations.push(...(await checkPage(page, name)));
-  const heading = (name: string) => page.getByRole('heading', { level: 1, name }).waitFor();
-  const button = (name: string) => page.getByRole('button', { name, exact: true });
-  const codeField = () => page.getByRole('textbox', { name: 'Code' });
 
   async function registerInBrowser(email: string) {
     await page.goto('/app/register');
@@ -94,8 +66,8 @@ describe('the web app in a real browser', () => {
     expect(violated).toBe('script-src-elem');
     expect(await page.evaluate(() => (window as unknown as { inlineRan?: boolean }).inlineRan)).toBeUndefined();
     await page.getByText('Sign in').first().waitFor();
-    expect(problems.errors.some((line) => line.startsWith('csp:'))).toBe(true);
-    problems.errors = [];
+    expect(suite.problems.errors.some((line) => line.startsWith('csp:'))).toBe(true);
+    suite.problems.errors = [];
   });
 
   it('registers, enrols SMS with the code from the phone, saves recovery codes, signs out and signs in with password and SMS', async () => {

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Locator, type Page } from 'playwright-core';
 import { startSmsTestApp, type SmsTestApp } from './sms-test-app.js';
 
 /** Where the suites leave their screenshots (CI prints the folder; it is not committed). */
@@ -35,7 +35,7 @@ export function launchChromium(): Promise<Browser> {
  * WebAuthn accepts that origin: the allowed-origins list is the config's own
  * array, filled in once the port is known.
  */
-export async function startBrowserTestApp(): Promise<SmsTestApp & { origin: string }> {
+export async function startBrowserTestApp(): Promise<BrowserTestApp> {
   const origins: string[] = [];
   const t = await startSmsTestApp({
     configure: (config) => {
@@ -95,4 +95,74 @@ export async function checkPage(page: Page, name: string): Promise<string[]> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
   return (await accessibilityViolations(page)).map((line) => `${name}: ${line}`);
+}
+
+export type BrowserTestApp = SmsTestApp & { origin: string };
+
+/** What a browser suite's tests use: the app, this test's page, and the checks every page goes through. */
+export interface BrowserSuite {
+  readonly t: BrowserTestApp;
+  readonly page: Page;
+  readonly context: BrowserContext;
+  /** The axe-core violations of every page checked so far; the suite's last test expects none. */
+  readonly violations: string[];
+  /** Errors the page reported so far in this test (a test that provokes one on purpose clears them). */
+  readonly problems: PageProblems;
+  /** Photographs the page (this test's, or `on`) and scans it with axe-core. */
+  check(name: string, on?: Page): Promise<void>;
+  heading(name: string): Promise<void>;
+  button(name: string): Locator;
+  codeField(): Locator;
+}
+
+/**
+ * One app and one Chromium for the describe block, a fresh browser context
+ * (cookies, storage) per test, and after each test the check that the page
+ * reported no script error and no CSP violation. `arrange` runs once the app
+ * is up.
+ */
+export function browserSuite(arrange?: (t: BrowserTestApp) => Promise<void>): BrowserSuite {
+  let t: BrowserTestApp;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let problems: PageProblems;
+  const violations: string[] = [];
+  beforeAll(async () => {
+    [t, browser] = await Promise.all([startBrowserTestApp(), launchChromium()]);
+    await arrange?.(t);
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+  beforeEach(async () => {
+    context = await browser.newContext({ baseURL: t.origin, locale: 'en-GB' });
+    ({ page, problems } = await newPage(context));
+  });
+  afterEach(async () => {
+    await context.close();
+    expect(problems.errors).toEqual([]);
+  });
+  return {
+    get t() {
+      return t;
+    },
+    get page() {
+      return page;
+    },
+    get context() {
+      return context;
+    },
+    violations,
+    get problems() {
+      return problems;
+    },
+    async check(name, on = page) {
+      violations.push(...(await checkPage(on, name)));
+    },
+    heading: (name) => page.getByRole('heading', { level: 1, name }).waitFor(),
+    button: (name) => page.getByRole('button', { name, exact: true }),
+    codeField: () => page.getByRole('textbox', { name: 'Code' }),
+  };
 }

@@ -17,6 +17,12 @@ function finish(activated: Activated): void {
   navigate(next.startsWith('/admin') ? next : '/app/enrol/recovery', { replace: true });
 }
 
+/** Activates a pending factor with its first code, then moves on. */
+async function activate(factorId: string, body: Schemas['ActivateFactorDto']): Promise<void> {
+  const params = { path: { id: factorId } };
+  finish(await ok(api.POST('/me/mfa/factors/{id}/activate', { params, body, headers: enrolmentHeaders() })));
+}
+
 /** The choice of a first (or another) factor, each with what it is and why. */
 export function EnrolChoicePage() {
   const pending = useSignal(pendingEnrolment);
@@ -97,15 +103,7 @@ export function SmsEnrolPage() {
           onSubmit={(e) => {
             e.preventDefault();
             void action.run(async () => {
-              finish(
-                await ok(
-                  api.POST('/me/mfa/factors/{id}/activate', {
-                    params: { path: { id: enrolment.factorId } },
-                    body: { challengeId: enrolment.challengeId, code: code.trim() },
-                    headers: enrolmentHeaders(),
-                  }),
-                ),
-              );
+              await activate(enrolment.factorId, { challengeId: enrolment.challengeId, code: code.trim() });
             });
           }}
         >
@@ -179,15 +177,7 @@ export function TotpEnrolPage() {
           onSubmit={(e) => {
             e.preventDefault();
             void action.run(async () => {
-              finish(
-                await ok(
-                  api.POST('/me/mfa/factors/{id}/activate', {
-                    params: { path: { id: enrolment.factorId } },
-                    body: { code: code.trim() },
-                    headers: enrolmentHeaders(),
-                  }),
-                ),
-              );
+              await activate(enrolment.factorId, { code: code.trim() });
             });
           }}
         >
