@@ -171,7 +171,7 @@ const en = {
   failed: 'Failed',
   verified: 'Verified',
   deliveryRate: 'Delivery rate',
-  conversion: 'Conversion (verified / sent)',
+  conversion: 'Verifications per text sent (codes of every factor count)',
   volumeByCountry: 'Volume by country',
   byDay: 'By day',
   day: 'Day',

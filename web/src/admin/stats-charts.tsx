@@ -72,7 +72,7 @@ export function StatsCharts(props: { stats: Stats }) {
                 },
               ],
             },
-            options: { animation: false, scales: { y: { min: 0, max: 100 } } },
+            options: { animation: false, scales: { y: { min: 0 } } },
           })
         }
       />
