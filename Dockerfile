@@ -11,6 +11,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY scripts ./scripts
+COPY vite.config.ts ./
+COPY web ./web
+COPY packages ./packages
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Runtime stage: production dependencies and the compiled output only, owned by

@@ -16,4 +16,6 @@ export interface AppRuntime {
   /** False for one-shot commands (admin:create): no outbox worker, lease renewal or retention runs. */
   backgroundJobs?: boolean;
   logStream?: Writable;
+  /** The built web app served at /app and /admin (default dist/web); not served when it has not been built. */
+  webDir?: string;
 }

@@ -12,6 +12,7 @@ import { clientIp } from './common/http/client-ip.js';
 import type { RequestWithMeta } from './common/http/request-meta.js';
 import { requestIdFor } from './common/http/request-context.js';
 import { StrictValidationPipe } from './common/http/validation.pipe.js';
+import { installWebApp } from './web/web-app.js';
 
 /** How Nest builds the application; tests build theirs from a testing module with the same options. */
 export const applicationOptions = { bodyParser: false, bufferLogs: true, abortOnError: false } as const;
@@ -41,6 +42,7 @@ export function configureApp(app: NestExpressApplication, runtime: AppRuntime): 
     };
     next();
   });
+  installWebApp(app, runtime.webDir);
   installBodyParsing(app, runtime.config.http.bodyLimitBytes);
   app.useGlobalPipes(new StrictValidationPipe());
 
