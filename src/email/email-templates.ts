@@ -20,6 +20,7 @@ export const NOTICE_EVENTS = [
   'password_reset',
   'new_sign_in',
   'email_changed',
+  'mfa_enrollment_due',
 ] as const;
 export type NoticeEvent = (typeof NOTICE_EVENTS)[number];
 
@@ -80,6 +81,7 @@ const WORDS: Record<EmailLocale, Words> = {
       password_changed: () => 'The password of your account was changed. Your other sessions were signed out.',
       password_reset: () => 'The password of your account was reset. Every session was signed out.',
       new_sign_in: () => 'Your account was signed in to from a device we had not seen before.',
+      mfa_enrollment_due: (n) => `Your account will need two-step verification in ${n ?? 0} days. Sign in and set up a second factor before then to keep access.`,
       email_changed: () => 'The email address of your account was changed; this address no longer receives its mail.',
     },
   },
@@ -103,6 +105,7 @@ const WORDS: Record<EmailLocale, Words> = {
       password_changed: () => 'Se ha cambiado la contraseña de tu cuenta. Se han cerrado tus otras sesiones.',
       password_reset: () => 'Se ha restablecido la contraseña de tu cuenta. Se han cerrado todas las sesiones.',
       new_sign_in: () => 'Se ha iniciado sesión en tu cuenta desde un dispositivo nuevo.',
+      mfa_enrollment_due: (n) => `Tu cuenta necesitará la verificación en dos pasos dentro de ${n ?? 0} días. Inicia sesión y configura un segundo factor antes para no perder el acceso.`,
       email_changed: () => 'Se ha cambiado la dirección de correo de tu cuenta; esta dirección ya no recibe sus mensajes.',
     },
   },
@@ -126,6 +129,7 @@ const WORDS: Record<EmailLocale, Words> = {
       password_changed: () => 'Le mot de passe de votre compte a été modifié. Vos autres sessions ont été fermées.',
       password_reset: () => 'Le mot de passe de votre compte a été réinitialisé. Toutes les sessions ont été fermées.',
       new_sign_in: () => 'Une connexion à votre compte a eu lieu depuis un appareil inconnu.',
+      mfa_enrollment_due: (n) => `Votre compte exigera la validation en deux étapes dans ${n ?? 0} jours. Connectez-vous et configurez un second facteur avant cette date pour garder l’accès.`,
       email_changed: () => "L'adresse e-mail de votre compte a été modifiée ; cette adresse ne reçoit plus ses messages.",
     },
   },
@@ -149,6 +153,7 @@ const WORDS: Record<EmailLocale, Words> = {
       password_changed: () => 'Das Passwort Ihres Kontos wurde geändert. Ihre anderen Sitzungen wurden abgemeldet.',
       password_reset: () => 'Das Passwort Ihres Kontos wurde zurückgesetzt. Alle Sitzungen wurden abgemeldet.',
       new_sign_in: () => 'Bei Ihrem Konto wurde sich von einem unbekannten Gerät angemeldet.',
+      mfa_enrollment_due: (n) => `Ihr Konto erfordert in ${n ?? 0} Tagen die Zwei-Faktor-Authentifizierung. Melden Sie sich an und richten Sie vorher einen zweiten Faktor ein, um den Zugang zu behalten.`,
       email_changed: () => 'Die E-Mail-Adresse Ihres Kontos wurde geändert; diese Adresse erhält keine Nachrichten mehr dafür.',
     },
   },

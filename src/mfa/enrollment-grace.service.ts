@@ -1,7 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { Database } from '../database/database.js';
+import { EmailDeliveryService } from '../email/email-delivery.service.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { UsersService } from '../users/users.service.js';
 import { forecastLogin, graceStanding, hasGrace, type GraceRecord } from './assurance.js';
@@ -17,9 +19,8 @@ const NOTICE_BATCH = 200;
  * hourly job tells users whose deadline is near, once.
  */
 @Injectable()
-export class EnrollmentGraceService implements OnApplicationBootstrap, OnModuleDestroy {
+export class EnrollmentGraceService {
   private readonly logger = new Logger('EnrollmentGrace');
-  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Database,
@@ -29,17 +30,16 @@ export class EnrollmentGraceService implements OnApplicationBootstrap, OnModuleD
     private readonly factors: MfaFactorsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly email: EmailDeliveryService,
   ) {}
 
-  onApplicationBootstrap(): void {
-    // Every instance may run it: the claim in claimNotice lets one of them send each notice.
-    // Tests call sendDueNotices() themselves with the injected clock.
-    this.timer = setInterval(() => void this.sendDueNotices().catch((e) => this.logger.warn({ err: e }, 'deadline notices failed')), 3600_000);
-    this.timer.unref();
-  }
-
-  onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
+  /**
+   * Every instance may run it: the claim in claimNotice lets one of them send each notice.
+   * Tests call sendDueNotices() themselves with the injected clock.
+   */
+  @Interval('enrollment-deadline-notices', 3600_000)
+  async sendOnSchedule(): Promise<void> {
+    await this.sendDueNotices().catch((e: unknown) => this.logger.warn({ err: e }, 'deadline notices failed'));
   }
 
   recordLogin(userId: string): Promise<GraceRecord> {
@@ -81,13 +81,16 @@ export class EnrollmentGraceService implements OnApplicationBootstrap, OnModuleD
   }
 
   /**
-   * The one place the deadline notice is sent. A user in a grace period has
-   * no second factor, so no verified phone number: the SMS channel cannot
-   * reach them (a number given at registration is unverified and never
-   * texted, security.md). The notice is recorded in the audit log, where the
-   * email channel picks it up once it exists.
+   * The one place the deadline notice is sent: by email, to the account's
+   * address. A user in a grace period has no second factor, so no verified
+   * phone number, and a number given at registration is never texted
+   * (security.md).
    */
   private async notifyDeadline(userId: string, dueAt: Date): Promise<void> {
-    await this.audit.record({ type: 'mfa.enrollment.deadline_notice', userId, metadata: { dueAt: dueAt.toISOString(), channel: null } });
+    const user = await this.users.findById(userId);
+    if (!user) return;
+    const days = Math.max(1, Math.ceil((dueAt.getTime() - this.clock.now().getTime()) / 86_400_000));
+    await this.email.notify(this.db, user, 'mfa_enrollment_due', { remaining: days });
+    await this.audit.record({ type: 'mfa.enrollment.deadline_notice', userId, metadata: { dueAt: dueAt.toISOString(), channel: 'email' } });
   }
 }

@@ -1,18 +1,18 @@
 import { EnrollmentGraceService } from '../../src/mfa/enrollment-grace.service.js';
 import { adminAccessToken } from '../support/admin-session.js';
-import { startSmsTestApp, type SmsTestApp } from '../support/sms-test-app.js';
+import { startEmailTestApp, type EmailTestApp } from '../support/email-test-app.js';
 
 const PASSWORD = 'correct horse battery';
 const DAY = 86_400;
 
 /** Enrolment grace periods: days or logins of password-only sign-in before enrolment is enforced, and the deadline notice. */
 describe('MFA enrolment grace period', () => {
-  let t: SmsTestApp;
+  let t: EmailTestApp;
   let base: Record<string, any>;
   let advanced = 0;
 
   beforeAll(async () => {
-    t = await startSmsTestApp();
+    t = await startEmailTestApp();
     const admin = await adminAccessToken(t, 'grace-admin@example.com');
     const { version: _version, ...document } = (await t.get('/admin/mfa/policy', admin.accessToken)).body;
     base = document;
@@ -67,7 +67,13 @@ describe('MFA enrolment grace period', () => {
       advanceDays(1);
     }
     expect(noticeDays).toEqual([5]);
-    expect(await notices(userId)).toEqual([{ metadata: { dueAt: due, channel: null } }]);
+    expect(await notices(userId)).toEqual([{ metadata: { dueAt: due, channel: 'email' } }]);
+    // The notice reaches the mailbox, over SMTP, once: two days before the deadline.
+    await t.deliverMail();
+    const mails = t.smtp.messages.filter((m) => m.to.includes('grace-days@example.com') && m.text.includes('two-step verification in'));
+    expect(mails.map((m) => m.text.split('\n')[0])).toEqual([
+      'Your account will need two-step verification in 2 days. Sign in and set up a second factor before then to keep access.',
+    ]);
     const day7 = await login('grace-days@example.com');
     expect(day7.body).toMatchObject({ status: 'mfa_enrollment_required', allowedFactors: ['sms', 'totp', 'webauthn'] });
     expect(day7.body.accessToken).toBeUndefined();
