@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '../vocabulary/access.decorators.js';
 import type { AccessPrincipal } from '../vocabulary/principal.js';
@@ -12,6 +12,7 @@ import { UserGroupsDto, UserSearchDto } from './dto/admin-users.dto.js';
 
 const noSuchUser = () => new CommonException('NOT_FOUND', { detail: 'No such user.' });
 const noSuchFactor = () => new MfaException('NOT_FOUND', { detail: 'No such factor.' });
+const noSuchDevice = () => new MfaException('NOT_FOUND', { detail: 'No such device.' });
 
 /** Helping users: reading needs an aal2 admin; every change also needs a recent second factor. */
 @ApiTags('admin')
@@ -55,7 +56,7 @@ export class AdminUsersController {
   @ApiNoContentResponse({ description: 'Revoked (audited)' })
   async revokeDevice(
     @UuidParam('id', noSuchUser) id: string,
-    @Param('deviceId') deviceId: string,
+    @UuidParam('deviceId', noSuchDevice) deviceId: string,
     @CurrentPrincipal() admin: AccessPrincipal,
     @ReqMeta() meta: RequestMeta,
   ): Promise<void> {

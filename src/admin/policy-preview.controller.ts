@@ -1,9 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../vocabulary/access.decorators.js';
 import { MfaPolicyDto, POLICY_RULES_EXAMPLE } from '../policy/dto/policy.dto.js';
 import { DryRunReportDto, EffectivePolicyDto } from './dto/policy-preview.dto.js';
 import { PolicyDryRunService, type DryRunReport, type EffectivePolicyView } from './policy-dry-run.service.js';
+import { UuidParam } from '../common/http/uuid-param.js';
+import { CommonException } from '../common/errors/problem.exception.js';
+
+function noSuchUser() {
+  return new CommonException('NOT_FOUND', { detail: 'No such user.' });
+}
 
 /** What a policy does to users, before and after it is saved. Reading only: an aal2 admin. */
 @ApiTags('admin')
@@ -31,7 +37,7 @@ export class PolicyPreviewController {
   @Authenticated({ aal: 2, roles: ['admin'] })
   @ApiOperation({ summary: 'The rule that applies to a user and what their next login asks, under the policy in force' })
   @ApiOkResponse({ type: EffectivePolicyDto, description: 'The matched rule and the next login' })
-  effectivePolicy(@Param('id') id: string): Promise<EffectivePolicyView> {
+  effectivePolicy(@UuidParam('id', noSuchUser) id: string): Promise<EffectivePolicyView> {
     return this.preview.effectivePolicy(id);
   }
 }

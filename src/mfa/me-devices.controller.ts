@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '../vocabulary/access.decorators.js';
 import type { AccessPrincipal } from '../vocabulary/principal.js';
@@ -6,6 +6,12 @@ import { ReqMeta, type RequestMeta } from '../common/http/request-meta.js';
 import { PolicyService } from '../policy/policy.service.js';
 import { TrustedDeviceDto } from './dto/mfa-responses.dto.js';
 import { TrustedDevicesService } from './trusted-devices.service.js';
+import { UuidParam } from '../common/http/uuid-param.js';
+import { MfaException } from './mfa.exception.js';
+
+function noSuchDevice() {
+  return new MfaException('NOT_FOUND', { detail: 'No such device.' });
+}
 
 /** The devices a user asked to be remembered (POST /auth/mfa/verify with `rememberDevice`). */
 @ApiTags('me')
@@ -37,7 +43,7 @@ export class MeDevicesController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Forget a device: its next login asks for the second factor again' })
   @ApiNoContentResponse({ description: 'Revoked (audited)' })
-  async revoke(@Param('id') id: string, @CurrentPrincipal() principal: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
+  async revoke(@UuidParam('id', noSuchDevice) id: string, @CurrentPrincipal() principal: AccessPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
     await this.devices.revoke(principal.userId, id, { actorId: null, meta });
   }
 }

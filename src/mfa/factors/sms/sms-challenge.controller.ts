@@ -1,4 +1,4 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
 import { ApiProblems } from '../../../common/openapi/api-problems.decorator.js';
@@ -7,6 +7,8 @@ import type { MfaPrincipal } from '../../../vocabulary/principal.js';
 import { bindingOf } from '../../challenge-binding.js';
 import { SmsChallengeStatusDto } from '../../dto/mfa-responses.dto.js';
 import { SmsChallengeService } from './sms-challenge.service.js';
+import { UuidParam } from '../../../common/http/uuid-param.js';
+import { MfaException } from '../../mfa.exception.js';
 
 /** Where an SMS challenge's code is, so the client can wait, or offer another factor at once (api.md, second wave). */
 @ApiTags('mfa')
@@ -21,7 +23,7 @@ export class SmsChallengeController {
   @ApiOperation({ summary: 'An SMS challenge with the delivery state of its latest code' })
   @ApiOkResponse({ type: SmsChallengeStatusDto, description: 'The challenge; when delivery failed, the other factors too' })
   @ApiProblems('NOT_FOUND')
-  get(@Param('id') id: string, @CurrentPrincipal() principal: MfaPrincipal) {
+  get(@UuidParam('id', () => new MfaException('NOT_FOUND')) id: string, @CurrentPrincipal() principal: MfaPrincipal) {
     return this.smsChallenges.status(id, bindingOf(principal));
   }
 }
