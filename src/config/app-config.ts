@@ -263,10 +263,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.BOOTSTRAP_ADMIN_PASSWORD && e.BOOTSTRAP_ADMIN_PASSWORD.length < 8) {
     problems.push('BOOTSTRAP_ADMIN_PASSWORD: at least 8 characters');
   }
-  // Mail carries reset links and codes: a real transport in production, the console only when NODE_ENV says development or test.
-  // NODE_ENV unset without SMTP_URL: no transport, every message is recorded as failed (`not_configured`).
-  const emailProvider = e.SMTP_URL ? 'smtp' : consoleAllowed ? 'console' : production ? null : 'none';
-  if (emailProvider === null) problems.push('SMTP_URL: required in production (password reset and security notices go by email)');
+  // Mail carries reset links and codes: the console only when NODE_ENV says development or test. Without SMTP_URL
+  // elsewhere (production included) there is no transport: the server starts, says so at boot, and every message
+  // is recorded as failed (`not_configured`), so a deployment from before the email channel keeps running.
+  const emailProvider = e.SMTP_URL ? 'smtp' : consoleAllowed ? 'console' : 'none';
   if (e.SMTP_URL && !e.MAIL_FROM) problems.push('MAIL_FROM: required with SMTP_URL (e.g. "Sesame <no-reply@example.com>")');
   if (production && e.EMAIL_LINK_BASE_URL && !e.EMAIL_LINK_BASE_URL.startsWith('https://')) problems.push('EMAIL_LINK_BASE_URL: must be an https:// URL in production');
   const trustProxyHops = parseTrustProxy(e.TRUST_PROXY, problems);
