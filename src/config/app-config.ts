@@ -330,11 +330,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       },
       breaker: { consecutiveFailures: e.SMS_BREAKER_FAILURES ?? 5, openSeconds: e.SMS_BREAKER_OPEN_SECONDS ?? 30 },
       receiptTimeoutSeconds: e.SMS_RECEIPT_TIMEOUT_SECONDS ?? 60,
-      enrolmentHourlyBudget: e.SMS_ENROLMENT_HOURLY_BUDGET ?? 300,
+      // Unset, each of these is as large as the login budget: counted apart, so an enrolment flood cannot
+      // exhaust logins, but no tighter than a deployment that set only SMS_HOURLY_BUDGET asked for.
+      enrolmentHourlyBudget: e.SMS_ENROLMENT_HOURLY_BUDGET ?? e.SMS_HOURLY_BUDGET ?? 1000,
       perNumberHourlyCap: e.SMS_PER_NUMBER_HOURLY_CAP ?? 10,
       prefix: {
         digits: e.SMS_PREFIX_DIGITS ?? 6,
-        hourlyQuota: e.SMS_PREFIX_HOURLY_QUOTA ?? 1000,
+        hourlyQuota: e.SMS_PREFIX_HOURLY_QUOTA ?? e.SMS_HOURLY_BUDGET ?? 1000,
         minVolume: e.SMS_PREFIX_MIN_VOLUME ?? 50,
         minConversion: e.SMS_PREFIX_MIN_CONVERSION ?? 0.2,
       },
