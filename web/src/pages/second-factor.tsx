@@ -46,15 +46,17 @@ export function SecondFactor(props: {
         {t('secondStep')}: {factorName(chosen.type)}
       </h2>
       {props.offerRemember ? (
-        <div class="check">
-          <input
-            type="checkbox"
-            id="remember-device"
-            checked={remember}
-            aria-describedby="remember-device-hint"
-            onChange={(e) => setRemember(e.currentTarget.checked)}
-          />
-          <label for="remember-device">{t('rememberDevice')}</label>
+        <div class="field">
+          <div class="check">
+            <input
+              type="checkbox"
+              id="remember-device"
+              checked={remember}
+              aria-describedby="remember-device-hint"
+              onChange={(e) => setRemember(e.currentTarget.checked)}
+            />
+            <label for="remember-device">{t('rememberDevice')}</label>
+          </div>
           <p class="hint" id="remember-device-hint">
             {t('rememberDeviceHint')}
           </p>
