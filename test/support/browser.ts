@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Locator, type Page } from 'playwright-core';
-import { startSmsTestApp, type SmsTestApp } from './sms-test-app.js';
+import type { AppConfig } from '../../src/config/app-config.js';
+import { startEmailTestApp, type EmailTestApp } from './email-test-app.js';
 
 /** Where the suites leave their screenshots (CI prints the folder; it is not committed). */
 export const SCREENSHOT_DIR = join(__dirname, '../../test-artifacts/screenshots');
@@ -31,19 +32,23 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /**
- * The real app with the fake Vonage server, opened as http://localhost:<port>.
- * WebAuthn accepts that origin: the allowed-origins list is the config's own
- * array, filled in once the port is known.
+ * The real app with the fake Vonage server and a real SMTP server, opened as
+ * http://localhost:<port>. WebAuthn accepts that origin: the allowed-origins
+ * list is the config's own array, filled in once the port is known; the links
+ * in mail point at the app's pages on it (`<origin>/app/reset-password#token=…`).
  */
 export async function startBrowserTestApp(): Promise<BrowserTestApp> {
   const origins: string[] = [];
-  const t = await startSmsTestApp({
+  let appConfig: AppConfig | undefined;
+  const t = await startEmailTestApp({
     configure: (config) => {
       config.webauthn.origins = origins;
+      appConfig = config;
     },
   });
   const origin = t.url.replace('127.0.0.1', 'localhost');
   origins.push(origin);
+  appConfig!.email.linkBaseUrl = `${origin}/app`;
   return Object.assign(t, { origin });
 }
 
@@ -97,7 +102,7 @@ export async function checkPage(page: Page, name: string): Promise<string[]> {
   return (await accessibilityViolations(page)).map((line) => `${name}: ${line}`);
 }
 
-export type BrowserTestApp = SmsTestApp & { origin: string };
+export type BrowserTestApp = EmailTestApp & { origin: string };
 
 /** What a browser suite's tests use: the app, this test's page, and the checks every page goes through. */
 export interface BrowserSuite {

@@ -6,6 +6,8 @@ export type { Schemas };
 
 export type Tokens = Schemas['TokensResponseDto'];
 export type LoginResult = Schemas['MfaRequiredResponseDto'] | Schemas['MfaEnrollmentRequiredResponseDto'] | Tokens;
+/** What POST /auth/mfa/verify returns: the tokens, and a `deviceToken` when the device is to be remembered. */
+export type VerifiedTokens = Schemas['VerifiedTokensResponseDto'];
 export type FactorSummary = Schemas['FactorSummaryDto'];
 
 /** The signed-in session, kept for this tab only (sessionStorage): closing the tab forgets it. */

@@ -6,6 +6,8 @@ import { language } from './i18n.js';
 import { AccountPage } from './pages/account.js';
 import { EnrolChoicePage, PasskeyEnrolPage, RecoveryCodesPage, SmsEnrolPage, TotpEnrolPage } from './pages/enrol.js';
 import { LoginPage, RegisterPage } from './pages/login.js';
+import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './pages/password-reset.js';
+import { ChangePasswordPage, SessionsPage } from './pages/security.js';
 import { currentPath, navigate } from './router.js';
 import { useSignal } from './signal.js';
 
@@ -35,9 +37,15 @@ function App() {
   const EnrolPage = ENROL_PAGES[path];
   if (EnrolPage && (signedIn || enrolling)) return <EnrolPage />;
   if (path === '/app/register') return <RegisterPage />;
+  // The pages of the mailed links, and the forgotten password: signed in or not.
+  if (path === '/app/forgot-password') return <ForgotPasswordPage />;
+  if (path === '/app/reset-password') return <ResetPasswordPage />;
+  if (path === '/app/verify-email') return <VerifyEmailPage />;
   if (!signedIn) return <LoginPage next={path === '/app/login' || path === '/app' ? '/app/account' : path} />;
   if (path === '/app/enrol/recovery') return <RecoveryCodesPage />;
   if (path === '/app/account') return <AccountPage />;
+  if (path === '/app/password') return <ChangePasswordPage />;
+  if (path === '/app/sessions') return <SessionsPage />;
   queueMicrotask(() => navigate('/app/account', { replace: true }));
   return null;
 }

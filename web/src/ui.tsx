@@ -154,6 +154,19 @@ export function Field(props: {
   );
 }
 
+/** A password being chosen (registration, reset, change): the length rule as its hint, and the browser offers to generate one. */
+export function NewPasswordField(props: {
+  name: string;
+  label: string;
+  value: string;
+  onInput: (value: string) => void;
+  error?: string;
+}) {
+  return (
+    <Field {...props} type="password" hint={t('passwordHint')} autocomplete="new-password" minLength={8} required />
+  );
+}
+
 /** Runs an action with a busy flag and keeps its error for display. */
 export function useAction() {
   const [busy, setBusy] = useState(false);

@@ -69,6 +69,17 @@ export function AccountPage() {
         </ul>
         <p class="hint">{t('changePhone')}</p>
       </section>
+      <section aria-labelledby="security-title">
+        <h2 id="security-title">{t('security')}</h2>
+        <ul class="links">
+          <li>
+            <Link href="/app/password">{t('changePassword')}</Link>
+          </li>
+          <li>
+            <Link href="/app/sessions">{t('sessionsTitle')}</Link>
+          </li>
+        </ul>
+      </section>
       <section aria-labelledby="add-title">
         <h2 id="add-title">{t('addFactor')}</h2>
         <ul class="links">

@@ -3,8 +3,29 @@ import { api, ok, type LoginResult, type Schemas } from '../api.js';
 import { pendingEnrolment, signedIn } from '../flow.js';
 import { t } from '../i18n.js';
 import { navigate } from '../router.js';
-import { ErrorSummary, Field, fieldErrors, Link, Page, useAction } from '../ui.js';
+import { ErrorSummary, Field, fieldErrors, Link, NewPasswordField, Page, useAction } from '../ui.js';
 import { SecondFactor } from './second-factor.js';
+
+/**
+ * Remembered-device tokens, by email. Kept in localStorage, not with the
+ * session in sessionStorage: the point of remembering a device is that the
+ * next sign-in, in a later tab or after a restart, skips the second step. The
+ * token alone signs no one in (the password is still needed), the server keeps
+ * only its hash, and the user can forget the device from the sessions page.
+ */
+const DEVICE_TOKENS = 'sesame.deviceTokens';
+
+function deviceTokens(): Record<string, string> {
+  try {
+    return (JSON.parse(localStorage.getItem(DEVICE_TOKENS) ?? '{}') as Record<string, string>) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+function saveDeviceToken(email: string, token: string): void {
+  localStorage.setItem(DEVICE_TOKENS, JSON.stringify({ ...deviceTokens(), [email.trim().toLowerCase()]: token }));
+}
 
 /** POST /auth/login and what each of its three answers leads to. */
 async function logIn(
@@ -13,7 +34,10 @@ async function logIn(
   next: string,
   onMfaRequired: (result: Schemas['MfaRequiredResponseDto']) => void,
 ): Promise<void> {
-  const result = (await ok(api.POST('/auth/login', { body: { email, password } }))) as LoginResult;
+  const deviceToken = deviceTokens()[email.trim().toLowerCase()];
+  const result = (await ok(
+    api.POST('/auth/login', { body: deviceToken ? { email, password, deviceToken } : { email, password } }),
+  )) as LoginResult;
   switch (result.status) {
     case 'authenticated':
       return signedIn(result, next);
@@ -40,7 +64,11 @@ export function LoginPage(props: { next: string; title?: string }) {
         <SecondFactor
           mfaToken={mfa.mfaToken}
           factors={mfa.factors}
-          onTokens={(tokens) => signedIn(tokens, props.next)}
+          offerRemember
+          onTokens={(tokens) => {
+            if (tokens.deviceToken) saveDeviceToken(email, tokens.deviceToken);
+            signedIn(tokens, props.next);
+          }}
         />
       </Page>
     );
@@ -82,9 +110,14 @@ export function LoginPage(props: { next: string; title?: string }) {
         </button>
       </form>
       {props.next.startsWith('/app') ? (
-        <p>
-          <Link href="/app/register">{t('noAccount')}</Link>
-        </p>
+        <>
+          <p>
+            <Link href="/app/register">{t('noAccount')}</Link>
+          </p>
+          <p>
+            <Link href="/app/forgot-password">{t('forgotPassword')}</Link>
+          </p>
+        </>
       ) : null}
     </Page>
   );
@@ -118,17 +151,12 @@ export function RegisterPage() {
           autocomplete="username"
           required
         />
-        <Field
+        <NewPasswordField
           name="password"
-          type="password"
           label={t('password')}
-          hint={t('passwordHint')}
           value={password}
           onInput={setPassword}
           error={errors.password}
-          autocomplete="new-password"
-          minLength={8}
-          required
         />
         <button type="submit" class="primary" disabled={action.busy}>
           {t('register')}

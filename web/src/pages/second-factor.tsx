@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ok, SesameProblem, withMfaToken, type FactorSummary, type Schemas, type Tokens } from '../api.js';
+import { api, ok, SesameProblem, withMfaToken, type FactorSummary, type Schemas, type VerifiedTokens } from '../api.js';
 import { t } from '../i18n.js';
 import { ErrorSummary, factorName, Field, useAction } from '../ui.js';
 
@@ -15,8 +15,11 @@ type WebauthnChallenge = Schemas['WebauthnChallengeDto'];
 export function SecondFactor(props: {
   mfaToken: string;
   factors: FactorSummary[];
-  onTokens: (tokens: Tokens) => void;
+  onTokens: (tokens: VerifiedTokens) => void;
+  /** A sign-in (not a step-up): offer "Remember this device", sent as `rememberDevice` with the verify. */
+  offerRemember?: boolean;
 }) {
+  const [remember, setRemember] = useState(false);
   const [chosen, setChosen] = useState<FactorSummary | null>(props.factors.length === 1 ? props.factors[0]! : null);
   if (!chosen) {
     return (
@@ -36,12 +39,29 @@ export function SecondFactor(props: {
     );
   }
   const others = props.factors.length > 1 ? () => setChosen(null) : null;
-  const step = { mfaToken: props.mfaToken, factor: chosen, onTokens: props.onTokens };
+  const step = { mfaToken: props.mfaToken, factor: chosen, onTokens: props.onTokens, remember };
   return (
     <section aria-labelledby="second-step">
       <h2 id="second-step">
         {t('secondStep')}: {factorName(chosen.type)}
       </h2>
+      {props.offerRemember ? (
+        <div class="field">
+          <div class="check">
+            <input
+              type="checkbox"
+              id="remember-device"
+              checked={remember}
+              aria-describedby="remember-device-hint"
+              onChange={(e) => setRemember(e.currentTarget.checked)}
+            />
+            <label for="remember-device">{t('rememberDevice')}</label>
+          </div>
+          <p class="hint" id="remember-device-hint">
+            {t('rememberDeviceHint')}
+          </p>
+        </div>
+      ) : null}
       {chosen.type === 'sms' ? <SmsStep key={chosen.id} {...step} /> : null}
       {chosen.type === 'totp' ? <CodeStep key={chosen.id} {...step} /> : null}
       {chosen.type === 'recovery_code' ? <CodeStep key={chosen.id} {...step} /> : null}
@@ -60,11 +80,17 @@ export function SecondFactor(props: {
 interface StepProps {
   mfaToken: string;
   factor: FactorSummary;
-  onTokens: (tokens: Tokens) => void;
+  onTokens: (tokens: VerifiedTokens) => void;
+  remember: boolean;
 }
 
-const verify = (mfaToken: string, body: Schemas['VerifyDto']) =>
-  ok(api.POST('/auth/mfa/verify', { body, headers: withMfaToken(mfaToken) })) as Promise<Tokens>;
+const verify = (step: StepProps, body: Schemas['VerifyDto']) =>
+  ok(
+    api.POST('/auth/mfa/verify', {
+      body: step.remember ? { ...body, rememberDevice: true } : body,
+      headers: withMfaToken(step.mfaToken),
+    }),
+  ) as Promise<VerifiedTokens>;
 
 /** Whole seconds until `iso`, following the clock. */
 export function useSecondsUntil(iso: string | null): number {
@@ -111,7 +137,7 @@ function CodeStep(props: StepProps) {
         void action.run(async () =>
           props.onTokens(
             await verify(
-              props.mfaToken,
+              props,
               totp ? { factorId: props.factor.id, code: code.trim() } : { type: 'recovery_code', code: code.trim() },
             ),
           ),
@@ -181,7 +207,7 @@ function SmsStep(props: StepProps) {
   const submit = () =>
     action.run(async () => {
       try {
-        props.onTokens(await verify(props.mfaToken, { challengeId: challenge!.challengeId, code: code.trim() }));
+        props.onTokens(await verify(props, { challengeId: challenge!.challengeId, code: code.trim() }));
       } catch (error) {
         if (error instanceof SesameProblem && typeof error.problem.attemptsRemaining === 'number')
           setAttempts(error.problem.attemptsRemaining);
@@ -254,7 +280,7 @@ function PasskeyStep(props: StepProps) {
       const credential = (await navigator.credentials.get({ publicKey })) as PublicKeyCredential | null;
       if (!credential) throw new DOMException('no credential', 'NotAllowedError');
       props.onTokens(
-        await verify(props.mfaToken, {
+        await verify(props, {
           challengeId: challenge.challengeId,
           credential: credential.toJSON() as unknown as Record<string, never>,
         }),
