@@ -102,16 +102,18 @@ export class SendCapsService {
     const sentByEveryone = shards.reduce((sum, s) => sum + (totals.get(s.key) ?? 0), 0);
     const sentToPrefix = totals.get(prefix.key) ?? 0;
     const spent = spendShards.reduce((sum, s) => sum + (totals.get(s.key) ?? 0), 0);
+    // When several caps are full at once, the budget for everyone is named before the prefix's quota: it is the
+    // one that alerts, and a prefix quota no larger than the budget (its default) fills with it.
     const refusal: CapReservation =
       input.spend && spent > Math.round(input.spend.budget * SPEND_UNITS)
         ? { ok: false, refusedBy: 'spend', sentLastHour: (spent - weight) / SPEND_UNITS }
-        : sentToPrefix > input.perPrefix
-        ? { ok: false, refusedBy: 'prefix', sentLastHour: sentToPrefix - 1 }
         : sentByUser > input.perUser
-        ? { ok: false, refusedBy: 'user', sentLastHour: sentByUser - 1 }
-        : sentToDestination > input.perDestination
-          ? { ok: false, refusedBy: 'destination', sentLastHour: sentToDestination - 1 }
-          : { ok: false, refusedBy: 'global', sentLastHour: sentByEveryone - 1 };
+          ? { ok: false, refusedBy: 'user', sentLastHour: sentByUser - 1 }
+          : sentToDestination > input.perDestination
+            ? { ok: false, refusedBy: 'destination', sentLastHour: sentToDestination - 1 }
+            : sentToPrefix > input.perPrefix && sentByEveryone <= input.global
+              ? { ok: false, refusedBy: 'prefix', sentLastHour: sentToPrefix - 1 }
+              : { ok: false, refusedBy: 'global', sentLastHour: sentByEveryone - 1 };
     await this.counters.giveBack(this.db, hit);
     return refusal;
   }
