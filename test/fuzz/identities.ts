@@ -185,11 +185,16 @@ export class Identities {
     this.enrollToken = (await this.enrolmentToken(this.admin)) ?? this.mfaToken;
   }
 
-  /** A step-up mfaToken of the user's session (purpose step_up: the /auth/mfa/* routes accept it); a new session if that one ended. */
+  /**
+   * A step-up mfaToken of the user's session (purpose step_up: the /auth/mfa/* routes accept it); a new
+   * session if that one ended. Fuzzed requests of the same user run meanwhile, and some end its other
+   * sessions (`/me/sessions/revoke-others`, `DELETE /me/sessions/:id`), so a brand-new one may be gone
+   * by the time it is used: a few tries.
+   */
   private async stepUp(account: Account): Promise<{ user: Account; mfaToken: string }> {
     let user = account;
     let res = await this.t.post('/auth/step-up', undefined, user.accessToken);
-    if (res.status === 401) {
+    for (let attempt = 0; res.status === 401 && attempt < 5; attempt++) {
       user = await this.session(user, []);
       res = await this.t.post('/auth/step-up', undefined, user.accessToken);
     }
