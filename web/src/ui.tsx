@@ -167,6 +167,11 @@ export function NewPasswordField(props: {
   );
 }
 
+/** The account's email address, as sign-in, registration and the reset request ask for it. */
+export function EmailField(props: { value: string; onInput: (value: string) => void; error?: string }) {
+  return <Field {...props} name="email" type="email" label={t('email')} autocomplete="username" required />;
+}
+
 /** Runs an action with a busy flag and keeps its error for display. */
 export function useAction() {
   const [busy, setBusy] = useState(false);

@@ -3,7 +3,7 @@ import { api, ok, type LoginResult, type Schemas } from '../api.js';
 import { pendingEnrolment, signedIn } from '../flow.js';
 import { t } from '../i18n.js';
 import { navigate } from '../router.js';
-import { ErrorSummary, Field, fieldErrors, Link, NewPasswordField, Page, useAction } from '../ui.js';
+import { EmailField, ErrorSummary, Field, fieldErrors, Link, NewPasswordField, Page, useAction } from '../ui.js';
 import { SecondFactor } from './second-factor.js';
 
 /**
@@ -85,16 +85,7 @@ export function LoginPage(props: { next: string; title?: string }) {
         }}
       >
         <ErrorSummary error={action.error} />
-        <Field
-          name="email"
-          type="email"
-          label={t('email')}
-          value={email}
-          onInput={setEmail}
-          error={errors.email}
-          autocomplete="username"
-          required
-        />
+        <EmailField value={email} onInput={setEmail} error={errors.email} />
         <Field
           name="password"
           type="password"
@@ -141,16 +132,7 @@ export function RegisterPage() {
         }}
       >
         <ErrorSummary error={action.error} />
-        <Field
-          name="email"
-          type="email"
-          label={t('email')}
-          value={email}
-          onInput={setEmail}
-          error={errors.email}
-          autocomplete="username"
-          required
-        />
+        <EmailField value={email} onInput={setEmail} error={errors.email} />
         <NewPasswordField
           name="password"
           label={t('password')}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ok } from '../api.js';
 import { t } from '../i18n.js';
-import { ErrorSummary, Field, fieldErrors, Link, NewPasswordField, Notice, Page, useAction } from '../ui.js';
+import { EmailField, ErrorSummary, fieldErrors, Link, NewPasswordField, Notice, Page, useAction } from '../ui.js';
 
 /**
  * The token of a mailed link (`…#token=…`). It comes in the fragment, which
@@ -38,16 +38,7 @@ export function ForgotPasswordPage() {
         >
           <p>{t('forgotIntro')}</p>
           <ErrorSummary error={action.error} />
-          <Field
-            name="email"
-            type="email"
-            label={t('email')}
-            value={email}
-            onInput={setEmail}
-            error={errors.email}
-            autocomplete="username"
-            required
-          />
+          <EmailField value={email} onInput={setEmail} error={errors.email} />
           <button type="submit" class="primary" disabled={action.busy}>
             {t('sendLink')}
           </button>
