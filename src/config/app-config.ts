@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -128,7 +127,7 @@ const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional()),
   DATA_DIR: optionalString,
@@ -286,9 +285,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     appName: e.APP_NAME ?? 'Sesame',
     databaseUrl: e.DATABASE_URL ?? null,
     databasePoolSize: e.DATABASE_POOL_SIZE,
-    // Production uses every core by default. Development keeps one process: the console SMS
-    // sender's /dev/sms list lives in that process's memory.
-    webConcurrency: e.WEB_CONCURRENCY ?? (production ? availableParallelism() : 1),
+    // One process unless told otherwise (README: Decisions): on a machine that also runs Postgres, more
+    // workers measured slower, and without REDIS_URL each would keep its own rate limits. Development
+    // also needs one: the console SMS sender's /dev/sms list lives in that process's memory.
+    webConcurrency: e.WEB_CONCURRENCY ?? 1,
     redisUrl: e.REDIS_URL ?? null,
     dataDir: e.DATA_DIR ?? '.data',
     logLevel: e.LOG_LEVEL ?? (runtimeEnv === 'test' ? 'silent' : 'info'),

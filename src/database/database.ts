@@ -44,13 +44,18 @@ export class PoolQueryInsideTransactionError extends Error {
 export class Database implements Sql, OnModuleInit, OnModuleDestroy {
   private readonly openTransaction = new AsyncLocalStorage<true>();
   private readonly sql: postgres.Sql;
+  private readonly poolSize: number;
+  private readonly warmPool: boolean;
 
   constructor(@InjectDataSource() dataSource: DataSource, @InjectConfig() config: AppConfig) {
+    this.poolSize = config.databasePoolSize;
+    this.warmPool = config.env === 'production';
     const url = (dataSource.options as { url?: string }).url;
     const options = {
       max: config.databasePoolSize,
-      // Closed when idle, so a quiet instance holds few connections.
-      idle_timeout: 60,
+      // Closed after ten idle minutes (as PgBouncer's server_idle_timeout), so a quiet instance holds few
+      // connections but one between bursts of logins does not open them again for every burst.
+      idle_timeout: 600,
       connect_timeout: 5,
       onnotice: () => undefined,
       // postgres.js leaves Nagle's algorithm on; with small pipelined writes that holds a packet back until the
@@ -82,6 +87,9 @@ export class Database implements Sql, OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     await this.sql.unsafe('SELECT 1');
     this.sql.options.fetch_types = false;
+    // Production opens the whole pool before it reports ready: a burst of logins right after a start
+    // (or a deploy) then waits for no connection, and each opened connection costs the server a process.
+    if (this.warmPool) await Promise.all(Array.from({ length: this.poolSize - 1 }, () => this.sql.unsafe('SELECT 1')));
   }
 
   async onModuleDestroy(): Promise<void> {
