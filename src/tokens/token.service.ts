@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { SignJWT, type JWTPayload } from 'jose';
+import { createSigner } from 'fast-jwt';
 import { Clock } from '../common/clock.js';
 import type { AppKeys } from '../config/keys.js';
 import { InjectKeys } from '../config/config.tokens.js';
@@ -42,12 +42,24 @@ export interface MfaClaims {
   sid: string | null;
 }
 
+type Signer = (payload: Record<string, unknown>) => string;
+type TokenType = typeof ACCESS_TOKEN.typ | typeof MFA_TOKEN.typ;
+
 @Injectable()
 export class TokenService {
+  /** A signer per token type with the signing key (fast-jwt: node:crypto, synchronously; README: Decisions). */
+  private readonly signers: Readonly<Record<TokenType, Signer>>;
+
   constructor(
     @InjectKeys() private readonly keys: AppKeys,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    const { alg, kid, privateKey } = keys.signing;
+    const key = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    // iat and exp come with the claims, from the injected clock (a claim given is kept).
+    const signer = (typ: string) => createSigner({ key, algorithm: alg, kid, header: { alg, typ, kid } }) as Signer;
+    this.signers = { [ACCESS_TOKEN.typ]: signer(ACCESS_TOKEN.typ), [MFA_TOKEN.typ]: signer(MFA_TOKEN.typ) };
+  }
 
   signAccess(claims: AccessClaims, ttlSeconds = ACCESS_TOKEN_TTL_SECONDS): Promise<string> {
     return this.sign(
@@ -93,20 +105,9 @@ export class TokenService {
     return { keys: [this.keys.signing, ...this.keys.previous].map((k) => k.publicJwk) };
   }
 
-  private async sign(
-    claims: JWTPayload,
-    opts: { typ: string; aud: string; sub: string; jti: string; ttlSeconds: number },
-  ): Promise<string> {
+  private sign(claims: Record<string, unknown>, opts: { typ: TokenType; aud: string; sub: string; jti: string; ttlSeconds: number }): Promise<string> {
     const now = Math.floor(this.clock.now().getTime() / 1000);
-    const { alg, kid, privateKey } = this.keys.signing;
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg, kid, typ: opts.typ })
-      .setIssuer(TOKEN_ISSUER)
-      .setAudience(opts.aud)
-      .setSubject(opts.sub)
-      .setJti(opts.jti)
-      .setIssuedAt(now)
-      .setExpirationTime(now + opts.ttlSeconds)
-      .sign(privateKey);
+    const sign = this.signers[opts.typ];
+    return Promise.resolve().then(() => sign({ ...claims, iss: TOKEN_ISSUER, aud: opts.aud, sub: opts.sub, jti: opts.jti, iat: now, exp: now + opts.ttlSeconds }));
   }
 }

@@ -1,10 +1,11 @@
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
-import { jwtVerify } from 'jose';
+import { createVerifier } from 'fast-jwt';
 import { Strategy } from 'passport-jwt';
 import type { Clock } from '../../common/clock.js';
 import { TOKEN_ISSUER } from '../../tokens/token.service.js';
 import type { TokenHeader, VerificationKeys } from '../../tokens/verification-keys.js';
+import type { VerificationKey } from '../../config/keys.js';
 
 /** A token whose signature, algorithm, issuer and audience have been checked. */
 export interface VerifiedToken {
@@ -21,7 +22,9 @@ export interface VerifiedToken {
  * state (session or login attempt) and builds the principal, or returns null.
  *
  * jsonwebtoken has no EdDSA, so a token whose key is Ed25519 is verified by
- * jose instead and then takes the same `validate()` (README: Decisions).
+ * fast-jwt instead (node:crypto, synchronously; it remembers the tokens it
+ * has verified, so the mfaToken of a challenge is checked once for its
+ * verify too) and then takes the same `validate()` (README: Decisions).
  */
 export function TokenStrategy<P extends object>(name: 'jwt' | 'mfa-jwt') {
   abstract class TokenStrategyBase extends PassportStrategy(Strategy, name) {
@@ -46,6 +49,9 @@ export function TokenStrategy<P extends object>(name: 'jwt' | 'mfa-jwt') {
       } as ConstructorParameters<typeof Strategy>[0]);
     }
 
+    /** One fast-jwt verifier per Ed25519 key (by kid), built on first use. */
+    private readonly edDsaVerifiers = new Map<string, (token: string) => Record<string, unknown>>();
+
     protected abstract principalFor(payload: Record<string, unknown>): Promise<P | null>;
 
     async validate(token: VerifiedToken): Promise<P | null> {
@@ -64,19 +70,39 @@ export function TokenStrategy<P extends object>(name: 'jwt' | 'mfa-jwt') {
         super.authenticate(req, options);
         return;
       }
-      jwtVerify(token, found.key.publicKey, {
-        algorithms: ['EdDSA'],
-        issuer: TOKEN_ISSUER,
-        audience: this.expected.aud,
-        currentDate: this.clock.now(),
-      }).then(
-        ({ payload }) =>
-          this.validate({ header: found.header, payload }).then(
-            (principal) => (principal ? this.success(principal) : this.fail(401)),
-            (error: unknown) => this.error(error as Error),
-          ),
-        () => this.fail(401),
+      let payload: Record<string, unknown>;
+      try {
+        payload = this.edDsaVerifier(found.key)(token);
+      } catch {
+        this.fail(401);
+        return;
+      }
+      this.validate({ header: found.header, payload }).then(
+        (principal) => (principal ? this.success(principal) : this.fail(401)),
+        (error: unknown) => this.error(error as Error),
       );
+    }
+
+    /**
+     * Signature, algorithm (pinned to the key's), issuer and audience. Expiry is
+     * validate()'s, against the injected clock; the verified-token cache keeps
+     * a signature's result only (the token's state is read by principalFor on
+     * every request), keyed by a hash of the token.
+     */
+    private edDsaVerifier(key: VerificationKey): (token: string) => Record<string, unknown> {
+      let verify = this.edDsaVerifiers.get(key.kid);
+      if (!verify) {
+        verify = createVerifier({
+          key: key.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+          algorithms: ['EdDSA'],
+          allowedIss: TOKEN_ISSUER,
+          allowedAud: this.expected.aud,
+          ignoreExpiration: true,
+          cache: 1000,
+        }) as (token: string) => Record<string, unknown>;
+        this.edDsaVerifiers.set(key.kid, verify);
+      }
+      return verify;
     }
   }
   return TokenStrategyBase;
