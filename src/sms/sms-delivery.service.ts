@@ -35,6 +35,8 @@ export const MAX_SEND_ATTEMPTS = 5;
  */
 export const LEASE_SECONDS = 6;
 const HEARTBEAT_MS = 2000;
+/** Send outcomes written by one statement at most (each carries its audit row). */
+const RECORD_BATCH = 50;
 
 export interface Destination {
   e164: string;
@@ -100,6 +102,9 @@ export class SmsDeliveryService implements OnModuleDestroy {
   private stopped = false;
   private resendGate: ResendGate | null = null;
   private polling: Promise<void> | null = null;
+  /** Send outcomes waiting for the statement in flight (`record`), and that statement. */
+  private readonly unrecorded: Array<{ id: string; patch: FinishPatch; events: AuditRecord[]; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private recording: Promise<void> | null = null;
   /** Polls are failing because the database cannot be reached; said once, not once a second. */
   private paused = false;
 
@@ -167,6 +172,7 @@ export class SmsDeliveryService implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     await this.polling;
+    await this.recording;
   }
 
   get provider(): string {
@@ -343,6 +349,40 @@ export class SmsDeliveryService implements OnModuleDestroy {
     };
   }
 
+  /**
+   * Outcomes are written as a database group-commits: the first goes at once;
+   * those that come while its statement is in flight wait for it and then go
+   * together, each with its audit event, in one statement. Under load a burst
+   * of sends costs a few round trips instead of one each; alone, a send waits
+   * for nothing.
+   */
+  private record(finish: { id: string; patch: FinishPatch; events: AuditRecord[] }): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.unrecorded.push({ ...finish, resolve, reject });
+      this.recording ??= this.recordPending();
+    });
+  }
+
+  private async recordPending(): Promise<void> {
+    try {
+      while (this.unrecorded.length > 0) {
+        const batch = this.unrecorded.splice(0, RECORD_BATCH);
+        try {
+          await this.audit.recordWith(
+            this.db,
+            this.messages.finishStatement(batch),
+            batch.flatMap((f) => f.events),
+          );
+          for (const f of batch) f.resolve();
+        } catch (error) {
+          for (const f of batch) f.reject(error);
+        }
+      }
+    } finally {
+      this.recording = null;
+    }
+  }
+
   private async renewLeases(): Promise<void> {
     if (this.inFlight.size === 0) return;
     try {
@@ -448,8 +488,7 @@ export class SmsDeliveryService implements OnModuleDestroy {
         },
       });
     }
-    // The outcome and its audit event in one statement.
-    await this.audit.recordWith(this.db, this.messages.finishStatement(message.id, patch), events);
+    await this.record({ id: message.id, patch, events });
     smsMessagesTotal.inc({ provider: message.provider, country: message.destinationCountry, status: patch.status });
     if (patch.status === 'sent') {
       const { prices } = this.config.sms;

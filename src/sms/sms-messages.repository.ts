@@ -171,14 +171,31 @@ export class SmsMessagesRepository {
     await sql.query(`UPDATE sms_messages SET locked_until = $2 WHERE id = ANY($1::uuid[]) AND status = 'sending'`, [ids, leaseUntil]);
   }
 
-  /** The UPDATE that records a send's outcome, as text and values (AuditService.recordWith puts its audit row beside it). */
-  finishStatement(id: string, patch: FinishPatch): { text: string; values: unknown[] } {
+  /**
+   * The UPDATE that records the outcomes of one or more sends, as text and
+   * values (AuditService.recordWith puts their audit rows beside it). One
+   * text for any number of messages: the patches travel as arrays.
+   */
+  finishStatement(finishes: ReadonlyArray<{ id: string; patch: FinishPatch }>): { text: string; values: unknown[] } {
+    const column = <T>(pick: (patch: FinishPatch) => T) => finishes.map((f) => pick(f.patch));
+    const time = (d: Date | null) => d?.toISOString() ?? null;
     return {
-      text: `UPDATE sms_messages SET status = $2, locked_until = NULL, updated_at = $3,
-                    sent_at = COALESCE($4, sent_at), provider_message_id = COALESCE($5, provider_message_id),
-                    last_error = $6, next_attempt_at = COALESCE($7, next_attempt_at), provider = $8
-              WHERE id = $1 RETURNING id`,
-      values: [id, patch.status, patch.now, patch.sentAt, patch.providerMessageId, patch.lastError, patch.nextAttemptAt, patch.provider],
+      text: `UPDATE sms_messages m SET status = v.status, locked_until = NULL, updated_at = v.now,
+                    sent_at = COALESCE(v.sent_at, m.sent_at), provider_message_id = COALESCE(v.provider_message_id, m.provider_message_id),
+                    last_error = v.last_error, next_attempt_at = COALESCE(v.next_attempt_at, m.next_attempt_at), provider = v.provider
+               FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
+                    AS v(id, status, now, sent_at, provider_message_id, last_error, next_attempt_at, provider)
+              WHERE m.id = v.id RETURNING m.id`,
+      values: [
+        finishes.map((f) => f.id),
+        column((p) => p.status),
+        column((p) => time(p.now)),
+        column((p) => time(p.sentAt)),
+        column((p) => p.providerMessageId),
+        column((p) => p.lastError),
+        column((p) => time(p.nextAttemptAt)),
+        column((p) => p.provider),
+      ],
     };
   }
 }

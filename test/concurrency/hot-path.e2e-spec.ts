@@ -104,6 +104,32 @@ describe('the login hot path under concurrency', () => {
     expect(rows[0].n).toBe(10);
   });
 
+  it('30 codes sent at once are each recorded on their own outbox row, with their own message id and audit event', async () => {
+    // Outcomes that arrive together are written together (sms-delivery.service.ts, record()).
+    const users = await Promise.all(Array.from({ length: 30 }, (_, i) => userWithSms(t, `sent-together-${i}@example.com`)));
+    const logins = await Promise.all(
+      users.map((u, i) => t.request('POST', '/auth/login', { body: { email: u.email, password: PASSWORD }, headers: fromIp(4000 + i) })),
+    );
+    const challenges = await Promise.all(
+      logins.map((l, i) =>
+        t.request('POST', '/auth/mfa/challenges', { body: { factorId: users[i]!.factorId }, token: l.body.mfaToken, headers: fromIp(4000 + i) }),
+      ),
+    );
+    expect(challenges.map((c) => c.status)).toEqual(Array(30).fill(201));
+    for (const [i, challenge] of challenges.entries()) {
+      const digits = users[i]!.phone.replace(/^\+/, '');
+      const sent = t.vonage.messages.filter((m) => m.to.replace(/^\+/, '') === digits).at(-1)!;
+      const { rows } = await t.db.query('SELECT status, provider_message_id, sent_at, locked_until FROM sms_messages WHERE challenge_id = $1', [
+        challenge.body.challengeId,
+      ]);
+      expect(rows).toEqual([{ status: 'sent', provider_message_id: sent.messageId, sent_at: expect.any(Date), locked_until: null }]);
+      const audit = await t.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE type = 'mfa.code.sent' AND metadata->>'challengeId' = $1`, [
+        challenge.body.challengeId,
+      ]);
+      expect(audit.rows[0].n).toBe(1);
+    }
+  });
+
   it('parallel SMS enrolments of one user give no 5xx: one replaces the other', async () => {
     const login = await t.post('/auth/register', { email: 'twice-enrolled@example.com', password: PASSWORD });
     expect(login.status).toBe(201);
