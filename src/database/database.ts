@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { connect, type Socket } from 'node:net';
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import postgres from 'postgres';
 import type { DataSource } from 'typeorm';
@@ -42,6 +42,7 @@ export class PoolQueryInsideTransactionError extends Error {
  */
 @Injectable()
 export class Database implements Sql, OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Database');
   private readonly openTransaction = new AsyncLocalStorage<true>();
   private readonly sql: postgres.Sql;
   private readonly poolSize: number;
@@ -89,7 +90,16 @@ export class Database implements Sql, OnModuleInit, OnModuleDestroy {
     this.sql.options.fetch_types = false;
     // Production opens the whole pool before it reports ready: a burst of logins right after a start
     // (or a deploy) then waits for no connection, and each opened connection costs the server a process.
-    if (this.warmPool) await Promise.all(Array.from({ length: this.poolSize - 1 }, () => this.sql.unsafe('SELECT 1')));
+    if (!this.warmPool) return;
+    const opened = await Promise.allSettled(Array.from({ length: this.poolSize - 1 }, () => this.sql.unsafe('SELECT 1')));
+    const refused = opened.filter((o) => o.status === 'rejected');
+    // The database answered above, so this is a server short of connections: start anyway, with fewer.
+    if (refused.length > 0) {
+      this.logger.warn(
+        { err: (refused[0] as PromiseRejectedResult).reason as unknown },
+        `opened ${opened.length + 1 - refused.length} of ${this.poolSize} pooled connections at start; check max_connections`,
+      );
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
