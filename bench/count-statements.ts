@@ -43,6 +43,8 @@ interface Counters {
 
 export interface StatementStats extends Counters {
   rss: number;
+  /** CPU time of the server process since the last reset (user + system), in microseconds. */
+  cpuMicros: number;
 }
 
 const fresh = (): Counters => ({ statements: 0, transactionControl: 0, backgroundStatements: 0, backgroundTransactionControl: 0, errors: {} });
@@ -51,6 +53,7 @@ const TRANSACTION_CONTROL = /^\s*(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|
 
 if (typeof process.send === 'function') {
   let counters = fresh();
+  let cpuAtReset = process.cpuUsage();
   const inRequest = new AsyncLocalStorage<true>();
 
   const emit = http.Server.prototype.emit as (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
@@ -146,9 +149,11 @@ if (typeof process.send === 'function') {
     if (!m || typeof m !== 'object') return;
     if (m.type === 'reset') {
       counters = fresh();
+      cpuAtReset = process.cpuUsage();
       process.send?.({ type: 'reset', id: m.id });
     } else if (m.type === 'stats') {
-      const stats: StatementStats = { ...counters, errors: { ...counters.errors }, rss: process.memoryUsage().rss };
+      const cpu = process.cpuUsage(cpuAtReset);
+      const stats: StatementStats = { ...counters, errors: { ...counters.errors }, rss: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system };
       process.send?.({ type: 'stats', id: m.id, stats });
     }
   });

@@ -46,13 +46,18 @@
  * BENCH_SETUP_CONCURRENCY (8), DATABASE_POOL_SIZE (passed to the server), BENCH_SERVER_NODE_ARGS (extra node flags for the
  * server, e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile it).
  *
+ * CPU per flow: the server's own (process.cpuUsage() in the preload, from the
+ * reset before a phase to the read after it) and, on Linux, that of every
+ * local process named postgres over the same span. Less noisy than flows/s on
+ * a shared machine, though a busy host slows every instruction.
+ *
  * Output: a table of figures and goals, then one JSON line with every figure.
  * The server's own log (LOG_LEVEL=warn) is kept in the temp folder; its path
  * is printed at the start.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
-import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -512,6 +517,9 @@ interface FlowPhaseResult {
   responses_5xx: number;
   transport_errors: number;
   rss_mib: number;
+  /** CPU time per flow of the server process, and of the local Postgres server's processes (null: not readable here). */
+  server_cpu_ms_per_flow: number;
+  postgres_cpu_ms_per_flow: number | null;
   sql_errors: Record<string, number>;
   failure_samples: string[];
 }
@@ -524,6 +532,7 @@ async function flowPhase(http: Http, fake: FakeVonage, server: ServerProcess, co
   const setupTransport = http.phase.transportErrors;
 
   await server.reset();
+  const postgresCpuBefore = postgresCpuMs();
   const latencies: number[] = [];
   const failures: string[] = [];
   let next = 0;
@@ -542,6 +551,7 @@ async function flowPhase(http: Http, fake: FakeVonage, server: ServerProcess, co
   // Work a request starts after answering (e.g. outbox bookkeeping) still belongs to it.
   await sleep(250);
   const stats = await server.stats();
+  const postgresCpuAfter = postgresCpuMs();
   const n = Math.max(1, latencies.length);
   const result: FlowPhaseResult = {
     concurrency,
@@ -560,6 +570,8 @@ async function flowPhase(http: Http, fake: FakeVonage, server: ServerProcess, co
     responses_5xx: http.phase.responses5xx,
     transport_errors: http.phase.transportErrors,
     rss_mib: round(stats.rss / 2 ** 20),
+    server_cpu_ms_per_flow: round(stats.cpuMicros / 1000 / n, 2),
+    postgres_cpu_ms_per_flow: postgresCpuBefore === null || postgresCpuAfter === null ? null : round((postgresCpuAfter - postgresCpuBefore) / n, 2),
     sql_errors: stats.errors,
     failure_samples: samples([...setup.failures.map((f) => `set-up: ${f}`), ...failures]),
   };
@@ -678,9 +690,22 @@ async function main(): Promise<number> {
   })();
 
   // ---- report
-  console.log('\n' + table(['phase', 'flows', 'failed', 'flows/s', 'p50 ms', 'p99 ms', 'stmts/flow', 'tx/flow', '5xx', 'RSS MiB'], [
-    ...phases.map((p) => [`${p.concurrency} concurrent`, p.flows, p.failures + p.setup_failures, p.flows_per_s, p.p50_ms, p.p99_ms, p.statements_per_flow, p.tx_control_per_flow, p.responses_5xx, p.rss_mib]),
+  console.log('\n' + table(['phase', 'flows', 'failed', 'flows/s', 'p50 ms', 'p99 ms', 'stmts/flow', 'tx/flow', '5xx', 'RSS MiB', 'CPU ms/flow'], [
+    ...phases.map((p) => [
+      `${p.concurrency} concurrent`,
+      p.flows,
+      p.failures + p.setup_failures,
+      p.flows_per_s,
+      p.p50_ms,
+      p.p99_ms,
+      p.statements_per_flow,
+      p.tx_control_per_flow,
+      p.responses_5xx,
+      p.rss_mib,
+      p.postgres_cpu_ms_per_flow === null ? String(p.server_cpu_ms_per_flow) : `${p.server_cpu_ms_per_flow} + pg ${p.postgres_cpu_ms_per_flow}`,
+    ]),
   ]));
+  console.log('CPU ms/flow: the server process, and the local Postgres server (all its processes, so other load on it counts too)');
   console.log(`\nidle server: ${idlePerSecond} statements/s of its own (included in the per-flow figures)`);
   console.log(`login timing: unknown email ${timing.unknown_email_median_ms} ms, wrong password ${timing.wrong_password_median_ms} ms (medians of ${timing.samples}), ratio ${timing.ratio}`);
   console.log(`SMS burst: ${burstResult.delivered}/${BURST} codes delivered, all within ${burstResult.all_delivered_ms ?? '—'} ms`);
@@ -750,6 +775,39 @@ async function pool(count: number, concurrency: number, task: () => Promise<void
 }
 
 /** Nearest-rank percentile. */
+/** Clock ticks a second, for the CPU times in /proc (almost always 100). */
+let clockTicks: number | undefined;
+
+/**
+ * CPU time used so far by every process named `postgres` on this machine, in
+ * ms (Linux's /proc; null elsewhere or when there is none). Backends that
+ * exited during a phase take their time with them, which the warm pool makes rare.
+ */
+function postgresCpuMs(): number | null {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  let ticks = 0;
+  let found = false;
+  for (const pid of entries) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      found = true;
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return found ? (ticks * 1000) / clockTicks : null;
+}
+
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
