@@ -774,7 +774,6 @@ async function pool(count: number, concurrency: number, task: () => Promise<void
   );
 }
 
-/** Nearest-rank percentile. */
 /** Clock ticks a second, for the CPU times in /proc (almost always 100). */
 let clockTicks: number | undefined;
 
@@ -808,6 +807,7 @@ function postgresCpuMs(): number | null {
   return found ? (ticks * 1000) / clockTicks : null;
 }
 
+/** Nearest-rank percentile. */
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);

@@ -45,12 +45,11 @@ export class Database implements Sql, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Database');
   private readonly openTransaction = new AsyncLocalStorage<true>();
   private readonly sql: postgres.Sql;
-  private readonly poolSize: number;
-  private readonly warmPool: boolean;
 
-  constructor(@InjectDataSource() dataSource: DataSource, @InjectConfig() config: AppConfig) {
-    this.poolSize = config.databasePoolSize;
-    this.warmPool = config.env === 'production';
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {
     const url = (dataSource.options as { url?: string }).url;
     const options = {
       max: config.databasePoolSize,
@@ -90,14 +89,15 @@ export class Database implements Sql, OnModuleInit, OnModuleDestroy {
     this.sql.options.fetch_types = false;
     // Production opens the whole pool before it reports ready: a burst of logins right after a start
     // (or a deploy) then waits for no connection, and each opened connection costs the server a process.
-    if (!this.warmPool) return;
-    const opened = await Promise.allSettled(Array.from({ length: this.poolSize - 1 }, () => this.sql.unsafe('SELECT 1')));
+    if (this.config.env !== 'production') return;
+    const size = this.config.databasePoolSize;
+    const opened = await Promise.allSettled(Array.from({ length: size - 1 }, () => this.sql.unsafe('SELECT 1')));
     const refused = opened.filter((o) => o.status === 'rejected');
     // The database answered above, so this is a server short of connections: start anyway, with fewer.
     if (refused.length > 0) {
       this.logger.warn(
         { err: (refused[0] as PromiseRejectedResult).reason as unknown },
-        `opened ${opened.length + 1 - refused.length} of ${this.poolSize} pooled connections at start; check max_connections`,
+        `opened ${opened.length + 1 - refused.length} of ${size} pooled connections at start; check max_connections`,
       );
     }
   }

@@ -105,9 +105,8 @@ export class TokenService {
     return { keys: [this.keys.signing, ...this.keys.previous].map((k) => k.publicJwk) };
   }
 
-  private sign(claims: Record<string, unknown>, opts: { typ: TokenType; aud: string; sub: string; jti: string; ttlSeconds: number }): Promise<string> {
+  private async sign(claims: Record<string, unknown>, opts: { typ: TokenType; aud: string; sub: string; jti: string; ttlSeconds: number }): Promise<string> {
     const now = Math.floor(this.clock.now().getTime() / 1000);
-    const sign = this.signers[opts.typ];
-    return Promise.resolve().then(() => sign({ ...claims, iss: TOKEN_ISSUER, aud: opts.aud, sub: opts.sub, jti: opts.jti, iat: now, exp: now + opts.ttlSeconds }));
+    return this.signers[opts.typ]({ ...claims, iss: TOKEN_ISSUER, aud: opts.aud, sub: opts.sub, jti: opts.jti, iat: now, exp: now + opts.ttlSeconds });
   }
 }

@@ -117,8 +117,7 @@ describe('the login hot path under concurrency', () => {
     );
     expect(challenges.map((c) => c.status)).toEqual(Array(30).fill(201));
     for (const [i, challenge] of challenges.entries()) {
-      const digits = users[i]!.phone.replace(/^\+/, '');
-      const sent = t.vonage.messages.filter((m) => m.to.replace(/^\+/, '') === digits).at(-1)!;
+      const sent = t.vonage.lastMessageTo(users[i]!.phone)!;
       const { rows } = await t.db.query('SELECT status, provider_message_id, sent_at, locked_until FROM sms_messages WHERE challenge_id = $1', [
         challenge.body.challengeId,
       ]);
